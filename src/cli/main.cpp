@@ -1,0 +1,72 @@
+// The strokefair program: global options, subcommand dispatch, error reporting and exit codes.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "strokefair/core/error.hpp"
+
+using namespace strokefair;
+
+namespace {
+
+void configure_logging(const cli::GlobalOptions& globals) {
+  auto logger = spdlog::stderr_color_mt("strokefair");
+  logger->set_pattern("strokefair: %^%l%$: %v");
+  logger->set_level(globals.debug     ? spdlog::level::debug
+                    : globals.verbose ? spdlog::level::debug
+                    : globals.quiet   ? spdlog::level::warn
+                                      : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+std::string join_arguments(int argc, char** argv) {
+  std::string line = "strokefair";
+  for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+  return line;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App program{"strokefair: acute stroke MRI analysis and FAIR dataset curation"};
+  program.set_version_flag("--version", STROKEFAIR_VERSION);
+  program.require_subcommand(1);
+
+  cli::GlobalOptions globals;
+  globals.command_line = join_arguments(argc, argv);
+  program.add_option("--data-dir", globals.data_dir,
+                     "Folder with templates and atlases (default: $STROKEFAIR_DATA, then the "
+                     "shared data folder beside the source checkout)");
+  program.add_flag("-v,--verbose", globals.verbose, "Log stage timings and details");
+  program.add_flag("--debug", globals.debug, "Log internals for developers");
+  program.add_flag("-q,--quiet", globals.quiet, "Log warnings and errors only");
+
+  const std::vector<cli::Command> commands = {
+      cli::add_analyze(program, globals),
+      cli::add_evaluate(program, globals),
+      cli::add_data(program, globals),
+  };
+
+  try {
+    program.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return program.exit(e);
+  }
+
+  configure_logging(globals);
+  for (const auto& command : commands) {
+    if (!command.app->parsed()) continue;
+    try {
+      return command.run();
+    } catch (const Error& e) {
+      spdlog::error("{}", e.what());
+      return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+      spdlog::error("internal error: {}", e.what());
+      return static_cast<int>(ExitCode::internal);
+    }
+  }
+  return static_cast<int>(ExitCode::usage);
+}

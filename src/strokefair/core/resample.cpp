@@ -1,0 +1,99 @@
+// Trilinear and nearest-neighbour resampling.
+#include "strokefair/core/resample.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace strokefair {
+
+namespace {
+
+template <class Sampler>
+void for_each_target_voxel(const Geometry& target, const Geometry& source_geometry,
+                           const Affine& target_to_source, Sampler&& sample) {
+  // Combined map from target voxel index to source voxel index.
+  const Affine to_source_index =
+      source_geometry.physical_to_voxel() * target_to_source * target.voxel_to_physical();
+  const auto& m = to_source_index.m;
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < target.size[2]; ++k) {
+    for (std::size_t j = 0; j < target.size[1]; ++j) {
+      double x = m[1] * j + m[2] * k + m[3];
+      double y = m[5] * j + m[6] * k + m[7];
+      double z = m[9] * j + m[10] * k + m[11];
+      for (std::size_t i = 0; i < target.size[0]; ++i, ++n) {
+        sample(n, x, y, z);
+        x += m[0];
+        y += m[4];
+        z += m[8];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+float sample_linear(const Image& image, double x, double y, double z, float outside) {
+  const auto& s = image.geometry.size;
+  // Clamp half a voxel beyond the edge so boundary voxels keep their full value.
+  if (x < -0.5 || y < -0.5 || z < -0.5 || x > s[0] - 0.5 || y > s[1] - 0.5 || z > s[2] - 0.5) {
+    return outside;
+  }
+  x = std::clamp(x, 0.0, static_cast<double>(s[0] - 1));
+  y = std::clamp(y, 0.0, static_cast<double>(s[1] - 1));
+  z = std::clamp(z, 0.0, static_cast<double>(s[2] - 1));
+  const std::size_t i0 = static_cast<std::size_t>(x), j0 = static_cast<std::size_t>(y),
+                    k0 = static_cast<std::size_t>(z);
+  const std::size_t i1 = std::min(i0 + 1, s[0] - 1), j1 = std::min(j0 + 1, s[1] - 1),
+                    k1 = std::min(k0 + 1, s[2] - 1);
+  const double fx = x - i0, fy = y - j0, fz = z - k0;
+  auto v = [&](std::size_t i, std::size_t j, std::size_t k) {
+    return static_cast<double>(image.at(i, j, k));
+  };
+  const double c00 = v(i0, j0, k0) * (1 - fx) + v(i1, j0, k0) * fx;
+  const double c10 = v(i0, j1, k0) * (1 - fx) + v(i1, j1, k0) * fx;
+  const double c01 = v(i0, j0, k1) * (1 - fx) + v(i1, j0, k1) * fx;
+  const double c11 = v(i0, j1, k1) * (1 - fx) + v(i1, j1, k1) * fx;
+  const double c0 = c00 * (1 - fy) + c10 * fy;
+  const double c1 = c01 * (1 - fy) + c11 * fy;
+  return static_cast<float>(c0 * (1 - fz) + c1 * fz);
+}
+
+Image resample_linear(const Image& source, const Geometry& target, const Affine& target_to_source,
+                      float outside) {
+  Image out(target);
+  for_each_target_voxel(target, source.geometry, target_to_source,
+                        [&](std::size_t n, double x, double y, double z) {
+                          out[n] = sample_linear(source, x, y, z, outside);
+                        });
+  return out;
+}
+
+LabelImage resample_nearest(const LabelImage& source, const Geometry& target,
+                            const Affine& target_to_source) {
+  LabelImage out(target);
+  const auto& s = source.geometry.size;
+  for_each_target_voxel(target, source.geometry, target_to_source,
+                        [&](std::size_t n, double x, double y, double z) {
+                          const long i = std::lround(x), j = std::lround(y), k = std::lround(z);
+                          if (i < 0 || j < 0 || k < 0 || i >= static_cast<long>(s[0]) ||
+                              j >= static_cast<long>(s[1]) || k >= static_cast<long>(s[2])) {
+                            return;
+                          }
+                          out[n] = source.at(i, j, k);
+                        });
+  return out;
+}
+
+Mask resample_mask(const Mask& source, const Geometry& target, const Affine& target_to_source) {
+  Image as_float(source.geometry);
+  for (std::size_t n = 0; n < source.size(); ++n) as_float[n] = source[n] ? 1.f : 0.f;
+  Mask out(target);
+  for_each_target_voxel(target, source.geometry, target_to_source,
+                        [&](std::size_t n, double x, double y, double z) {
+                          out[n] = sample_linear(as_float, x, y, z) >= 0.5f ? 1 : 0;
+                        });
+  return out;
+}
+
+}  // namespace strokefair

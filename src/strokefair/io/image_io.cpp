@@ -1,0 +1,212 @@
+// ITK-backed image I/O. ITK stays inside this file so the rest of strokefair compiles fast.
+#include "strokefair/io/image_io.hpp"
+
+#include <itkImage.h>
+#include <itkImageFileReader.h>
+#include <itkImageFileWriter.h>
+#include <itkImageIOFactory.h>
+#include <itkMetaImageIOFactory.h>
+#include <itkNiftiImageIOFactory.h>
+
+#include <cmath>
+#include <mutex>
+
+#include "strokefair/core/error.hpp"
+
+namespace strokefair {
+namespace fs = std::filesystem;
+
+namespace {
+
+void register_io_factories() {
+  // Static builds of ITK do not self-register IO factories; register the two we support.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    itk::NiftiImageIOFactory::RegisterOneFactory();
+    itk::MetaImageIOFactory::RegisterOneFactory();
+  });
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void require_readable(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw input_error(path.string(), "file does not exist");
+  if (fs::is_directory(path, ec)) throw input_error(path.string(), "is a folder, not an image");
+  if (!is_image_file_name(path)) {
+    throw input_error(path.string(), "not a NIfTI (.nii, .nii.gz) or MetaImage (.mha, .mhd) file");
+  }
+}
+
+itk::ImageIOBase::Pointer open_io(const fs::path& path) {
+  register_io_factories();
+  require_readable(path);
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  if (!io) throw input_error(path.string(), "not a readable image (corrupt or unknown format)");
+  try {
+    io->SetFileName(path.string());
+    io->ReadImageInformation();
+  } catch (const itk::ExceptionObject&) {
+    throw input_error(path.string(), "image header could not be read (truncated or corrupt)");
+  }
+  if (io->GetNumberOfComponents() != 1) {
+    throw input_error(path.string(), "has " + std::to_string(io->GetNumberOfComponents()) +
+                                         " components per voxel; a scalar image is needed");
+  }
+  return io;
+}
+
+using ItkImage4 = itk::Image<float, 4>;
+
+ItkImage4::Pointer read_itk4(const fs::path& path) {
+  auto reader = itk::ImageFileReader<ItkImage4>::New();
+  reader->SetFileName(path.string());
+  try {
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw input_error(path.string(), "image data could not be read (truncated or corrupt)");
+  }
+  return reader->GetOutput();
+}
+
+Geometry geometry_of(const ItkImage4* image) {
+  Geometry g;
+  const auto region = image->GetLargestPossibleRegion();
+  for (int a = 0; a < 3; ++a) {
+    g.size[a] = region.GetSize()[a];
+    g.spacing[a] = image->GetSpacing()[a];
+    g.origin[a] = image->GetOrigin()[a];
+    for (int b = 0; b < 3; ++b) g.direction[a * 3 + b] = image->GetDirection()[a][b];
+  }
+  return g;
+}
+
+template <class T>
+void write_volume(const Volume<T>& volume, const fs::path& path) {
+  register_io_factories();
+  using ItkImage = itk::Image<T, 3>;
+  auto image = ItkImage::New();
+  typename ItkImage::RegionType region;
+  typename ItkImage::SpacingType spacing;
+  typename ItkImage::PointType origin;
+  typename ItkImage::DirectionType direction;
+  const Geometry& g = volume.geometry;
+  for (int a = 0; a < 3; ++a) {
+    region.SetSize(a, g.size[a]);
+    spacing[a] = g.spacing[a];
+    origin[a] = g.origin[a];
+    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[a * 3 + b];
+  }
+  image->SetRegions(region);
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);
+  image->Allocate();
+  std::copy(volume.voxels.begin(), volume.voxels.end(), image->GetBufferPointer());
+
+  auto writer = itk::ImageFileWriter<ItkImage>::New();
+  writer->SetFileName(path.string());
+  writer->SetInput(image);
+  writer->SetUseCompression(true);
+  try {
+    writer->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw Error(path.string() + ": could not be written: " + e.GetDescription(),
+                ExitCode::output_failed);
+  }
+}
+
+}  // namespace
+
+bool is_image_file_name(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return ends_with(name, ".nii") || ends_with(name, ".nii.gz") || ends_with(name, ".mha") ||
+         ends_with(name, ".mhd");
+}
+
+ImageFileInfo read_image_info(const fs::path& path) {
+  auto io = open_io(path);
+  ImageFileInfo info;
+  const unsigned stored = io->GetNumberOfDimensions();
+  int dims = 0;
+  for (unsigned a = 0; a < stored; ++a) {
+    const auto n = io->GetDimensions(a);
+    if (a < 4) info.size[a] = n;
+    else if (n > 1) throw input_error(path.string(), "has more than four dimensions");
+    if (n > 1) dims = static_cast<int>(a) + 1;
+  }
+  info.dimensions = dims;
+  return info;
+}
+
+Geometry read_geometry(const fs::path& path) {
+  auto io = open_io(path);
+  Geometry g;
+  for (unsigned a = 0; a < 3; ++a) {
+    g.size[a] = a < io->GetNumberOfDimensions() ? io->GetDimensions(a) : 1;
+    g.spacing[a] = a < io->GetNumberOfDimensions() ? io->GetSpacing(a) : 1.0;
+    g.origin[a] = a < io->GetNumberOfDimensions() ? io->GetOrigin(a) : 0.0;
+    for (unsigned b = 0; b < 3; ++b) {
+      // ITK stores direction columns per axis: column a is axis a's unit vector.
+      g.direction[b * 3 + a] = a < io->GetNumberOfDimensions() && b < io->GetDirection(a).size()
+                                   ? io->GetDirection(a)[b]
+                                   : (a == b ? 1.0 : 0.0);
+    }
+  }
+  return g;
+}
+
+std::vector<Image> read_series(const fs::path& path) {
+  const ImageFileInfo info = read_image_info(path);
+  if (info.dimensions < 3) {
+    throw input_error(path.string(), "is a " + std::to_string(info.dimensions) +
+                                         "D image; a 3D volume is needed");
+  }
+  auto image = read_itk4(path);
+  const Geometry g = geometry_of(image.GetPointer());
+  const std::size_t frames = image->GetLargestPossibleRegion().GetSize()[3];
+  const float* buffer = image->GetBufferPointer();
+  std::vector<Image> series;
+  for (std::size_t t = 0; t < frames; ++t) {
+    Image volume(g);
+    std::copy(buffer + t * g.voxel_count(), buffer + (t + 1) * g.voxel_count(),
+              volume.voxels.begin());
+    series.push_back(std::move(volume));
+  }
+  return series;
+}
+
+Image read_image(const fs::path& path) {
+  const ImageFileInfo info = read_image_info(path);
+  if (info.dimensions == 4) {
+    throw input_error(path.string(), "is a 4D series of " + std::to_string(info.size[3]) +
+                                         " volumes; a 3D image is needed here");
+  }
+  auto series = read_series(path);
+  return std::move(series.front());
+}
+
+LabelImage read_labels(const fs::path& path) {
+  const Image image = read_image(path);
+  LabelImage labels(image.geometry);
+  for (std::size_t n = 0; n < image.size(); ++n) {
+    labels[n] = std::isfinite(image[n]) ? static_cast<std::int32_t>(std::lround(image[n])) : 0;
+  }
+  return labels;
+}
+
+Mask read_mask(const fs::path& path) {
+  const Image image = read_image(path);
+  Mask mask(image.geometry);
+  for (std::size_t n = 0; n < image.size(); ++n) {
+    mask[n] = (std::isfinite(image[n]) && std::abs(image[n]) > 0.5f) ? 1 : 0;
+  }
+  return mask;
+}
+
+void write_image(const Image& image, const fs::path& path) { write_volume(image, path); }
+void write_mask(const Mask& mask, const fs::path& path) { write_volume(mask, path); }
+
+}  // namespace strokefair
