@@ -16,6 +16,7 @@ packages=(
   libcurl4-openssl-dev     # fetching data assets
   mricron-data             # templates and anatomical atlases
   dcm2niix dcmtk           # DICOM conversion and test-data editing
+  time util-linux          # benchmarks: /usr/bin/time, taskset
 )
 
 missing=()
