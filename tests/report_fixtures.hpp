@@ -10,7 +10,9 @@
 #include "strokefair/aspects/aspects.hpp"
 #include "strokefair/core/resample.hpp"
 #include "strokefair/quantify/atlas.hpp"
+#include "strokefair/io/image_io.hpp"
 #include "strokefair/report/report.hpp"
+#include "test_support.hpp"
 
 namespace strokefair::test {
 
@@ -118,5 +120,34 @@ inline LabelImage territories_by_bounding_box(const Atlas& level2, const Mask& b
   }
   return resample_nearest(level2.labels, brain.geometry, native_to_atlas);
 }
+
+// A full report input from ADS Subject01: DWI, ADC computed from DWI and b0 at b=1000, the
+// DAGMNet lesion and brain mask, the atlas placed by bounding boxes.
+inline ReportInputs subject01_report_inputs() {
+  const auto dir = case_dir("ads-subject01");
+  ReportInputs in;
+  in.subject = "01";
+  in.analysis_date = "2026-12-03";
+  in.dwi = read_image(dir / "Subject01_DWI.nii.gz");
+  const Image b0 = read_image(dir / "Subject01_b0.nii.gz");
+  in.adc = Image(in.dwi.geometry);
+  for (std::size_t n = 0; n < in.adc.size(); ++n) {
+    const double ratio = in.dwi[n] > 0 && b0[n] > 0 ? in.dwi[n] / b0[n] : 1.0;
+    in.adc[n] = static_cast<float>(std::max(0.0, -std::log(ratio) / 1000.0 * 1e6));
+  }
+  in.lesion = read_mask(dir / "Subject01_DAGMNet_CH3_Lesion_Predict.nii.gz");
+  in.brain = read_mask(dir / "Subject01_Mask.nii.gz");
+  const DataStore store;
+  const Atlas level2 = load_atlas(store, "arterial_level2");
+  in.territories = territories_by_bounding_box(level2, in.brain);
+  in.territory_regions = level2.regions;
+  in.aspects_atlas = load_atlas(store, "aspects");
+  in.lesion_mni = read_mask(dir / "Subject01_DAGMNet_CH3_Lesion_Predict_MNI.nii.gz");
+  in.summary = summary_from_mni_lesion(*in.lesion_mni, volume_ml(in.lesion), 1);
+  in.summary["subject"] = "01";
+  in.summary["registration"] = {{"method", "bounding boxes (test stand-in)"}};
+  return in;
+}
+
 
 }  // namespace strokefair::test

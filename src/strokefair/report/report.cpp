@@ -206,6 +206,28 @@ std::string report_text(const ReportInputs& in, const Findings& findings) {
 
 namespace {
 
+// Records console errors, uncaught exceptions, failed loads and broken images on the page's
+// root element (data-console-errors, data-broken-images), where a headless browser's DOM
+// dump shows them: the browser test reads these instead of parsing browser logs.
+std::string error_capture_script() {
+  return R"(<script>(function () {
+  const root = document.documentElement, errors = [];
+  const note = (m) => { errors.push(String(m)); root.dataset.consoleErrors = String(errors.length);
+                        root.dataset.lastError = String(m).slice(0, 300); };
+  root.dataset.consoleErrors = '0';
+  const original = console.error.bind(console);
+  console.error = (...args) => { note(args.join(' ')); original(...args); };
+  window.addEventListener('error', (e) => note(e.message || 'failed to load a resource'), true);
+  window.addEventListener('unhandledrejection', (e) => note(e.reason));
+  window.addEventListener('load', () => {
+    let broken = 0;
+    for (const image of document.images) if (!image.complete || image.naturalWidth === 0) ++broken;
+    root.dataset.brokenImages = String(broken);
+  });
+})();</script>
+)";
+}
+
 std::string css() {
   return R"(body{font:15px/1.45 "DejaVu Sans",Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d232b}
 main{max-width:1100px;margin:0 auto;padding:18px 28px 40px;background:#fff}
@@ -382,8 +404,10 @@ std::string viewer_html(const ReportInputs& in, const fs::path& scratch) {
   std::ostringstream h;
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
     << html_escape(title) << "</title>\n<style>body{margin:0;background:#111;color:#eee;"
-       "font:14px \"DejaVu Sans\",Arial,sans-serif}#bar{padding:6px 10px}#gl{width:100vw;"
-       "height:calc(100vh - 60px);display:block}label{margin-right:14px}</style>\n";
+       "font:14px \"DejaVu Sans\",Arial,sans-serif}#bar{padding:6px 10px;height:48px}"
+       "#view{position:absolute;top:60px;left:0;right:0;bottom:0}"
+       "label{margin-right:14px}</style>\n"
+    << error_capture_script();
   if (bundle.empty()) {
     h << "</head><body data-viewer=\"unavailable\"><p>This program was built without the "
          "NiiVue viewer (scripts/fetch-web-deps.sh could not fetch it); the HTML report holds "
@@ -401,7 +425,8 @@ std::string viewer_html(const ReportInputs& in, const fs::path& scratch) {
     << "<label><input type=\"checkbox\" id=\"atlas\" checked> arterial territories "
        "(ACA green, MCA blue, PCA orange, VB violet)</label>"
     << "<span id=\"status\">loading...</span> &nbsp; Radiological convention: patient's "
-       "right on the left. Not a diagnostic device.</div>\n<canvas id=\"gl\"></canvas>\n";
+       "right on the left. Not a diagnostic device.</div>\n"
+       "<div id=\"view\"><canvas id=\"gl\"></canvas></div>\n";
 
   const std::string dwi = nifti_bytes(scratch, "dwi.nii.gz",
                                       [&](const fs::path& p) { write_image(in.dwi, p); });
@@ -429,7 +454,7 @@ std::string viewer_html(const ReportInputs& in, const fs::path& scratch) {
     await nv.attachToCanvas(document.getElementById('gl'));
     const dwi = await niivue.NVImage.loadFromBase64({base64: images.dwi, name: 'dwi.nii.gz'});
     const atlas = await niivue.NVImage.loadFromBase64({base64: images.atlas,
-                                                       name: 'territories.nii.gz', opacity: 0.3});
+                                                       name: 'territories.nii.gz', opacity: 0.25});
     atlas.setColormapLabel(lut);
     const lesion = await niivue.NVImage.loadFromBase64({base64: images.lesion,
         name: 'lesion.nii.gz', colormap: 'red', opacity: 0.7, cal_min: 0.5, cal_max: 1});
@@ -441,7 +466,7 @@ std::string viewer_html(const ReportInputs& in, const fs::path& scratch) {
     nv.scene.crosshairPos = nv.mm2frac(centre);
     nv.drawScene();
     document.getElementById('lesion').onchange = (e) => nv.setOpacity(2, e.target.checked ? 0.7 : 0);
-    document.getElementById('atlas').onchange = (e) => nv.setOpacity(1, e.target.checked ? 0.3 : 0);
+    document.getElementById('atlas').onchange = (e) => nv.setOpacity(1, e.target.checked ? 0.25 : 0);
     if (errors.length === 0) {
       document.body.dataset.viewer = 'ready';
       document.getElementById('status').textContent = 'ready';
@@ -461,7 +486,7 @@ std::string report_html(const ReportInputs& in, const Findings& findings, const 
   std::ostringstream h;
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
     << html_escape(entities(in.subject, in.session)) << " - strokefair report</title>\n<style>"
-    << css() << "</style></head>\n<body data-report=\"ready\"><main>\n";
+    << css() << "</style>\n" << error_capture_script() << "</head>\n<body><main>\n";
   h << "<h1>Acute stroke MRI report: sub-" << html_escape(in.subject)
     << (in.session ? ", ses-" + html_escape(*in.session) : "") << "</h1>\n"
     << "<p class=\"meta\">Date of analysis: " << html_escape(in.analysis_date)
