@@ -131,10 +131,28 @@ TEST(AspectsScore, SameLesionOnAFinerGridGivesTheSameScore) {
 
 TEST(AspectsScore, BilateralLesionScoresBothHemispheres) {
   STROKEFAIR_REQUIRE_DATA("atlases/aspects/ASPECTS_2mm.nii.gz");
-  const auto result = score_aspects(lesion_in({"L_C", "R_M3", "R_M6"}), aspects_atlas());
-  EXPECT_EQ(result["left"]["score"], 9);
+  // Each side holds well over 10% of the lesion.
+  const auto result = score_aspects(lesion_in({"L_C", "L_M2", "R_M3", "R_M6"}), aspects_atlas());
+  EXPECT_EQ(result["left"]["score"], 8);
   EXPECT_EQ(result["right"]["score"], 8);
-  EXPECT_EQ(affected(result["left"]), (std::vector<std::string>{"C"}));
+  EXPECT_EQ(affected(result["left"]), (std::vector<std::string>{"C", "M2"}));
+}
+
+TEST(AspectsScore, FewVoxelsAcrossTheMidlineDoNotScoreTheOtherHemisphere) {
+  // The whole left MCA ASPECTS set plus one right caudate voxel: the right is not scored.
+  STROKEFAIR_REQUIRE_DATA("atlases/aspects/ASPECTS_2mm.nii.gz");
+  Mask lesion = lesion_in({"L_C", "L_L", "L_IC", "L_I", "L_M1", "L_M2", "L_M3"});
+  const Mask right_caudate = lesion_in({"R_C"});
+  for (std::size_t n = 0; n < lesion.size(); ++n) {
+    if (right_caudate[n]) {
+      lesion[n] = 1;
+      break;
+    }
+  }
+  const auto result = score_aspects(lesion, aspects_atlas());
+  EXPECT_EQ(result["left"]["score"], 3);
+  EXPECT_TRUE(result["right"]["score"].is_null());
+  EXPECT_GT(result["right"]["regions"]["C"].get<double>(), 0.0);
 }
 
 TEST(AspectsScore, PosteriorCirculationLesionIsNotScored) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "strokefair/core/error.hpp"
@@ -102,7 +103,7 @@ std::string reason_not_scored(const SideTally& side) {
          "supraganglionic levels, e.g. brainstem or cerebellum): ASPECTS does not apply";
 }
 
-nlohmann::json score_side(const SideTally& side, const AspectsRule& rule) {
+nlohmann::json score_side(const SideTally& side, double total_lesion_ml, const AspectsRule& rule) {
   nlohmann::json out;
   nlohmann::json fractions = nlohmann::json::object();
   nlohmann::json lesion_ml = nlohmann::json::object();
@@ -125,7 +126,19 @@ nlohmann::json score_side(const SideTally& side, const AspectsRule& rule) {
   out["regions"] = fractions;
   out["lesion_ml"] = lesion_ml;
   out["affected"] = affected;
-  if (scored_lesion_ml > 0) {
+  const bool lesion_side = side.hemisphere_lesion_ml > 0 &&
+                           side.hemisphere_lesion_ml >= rule.min_hemisphere_fraction * total_lesion_ml;
+  if (side.hemisphere_lesion_ml > 0 && !lesion_side) {
+    out["score"] = nullptr;
+    out["applies"] = false;
+    char buffer[160];
+    std::snprintf(buffer, sizeof buffer,
+                  "this hemisphere holds %.1f%% of the lesion, less than the %.0f%% that makes "
+                  "it a lesion hemisphere",
+                  100.0 * side.hemisphere_lesion_ml / total_lesion_ml,
+                  100.0 * rule.min_hemisphere_fraction);
+    out["reason"] = buffer;
+  } else if (scored_lesion_ml > 0) {
     out["score"] = 10 - static_cast<int>(affected.size());
     out["applies"] = true;
     out["reason"] = nullptr;
@@ -147,12 +160,15 @@ nlohmann::json score_aspects(const Mask& lesion_mni, const Atlas& aspects,
   }
   const auto sides = tally(lesion_mni, aspects);
   nlohmann::json out;
-  out["left"] = score_side(sides.at(Hemisphere::left), rule);
-  out["right"] = score_side(sides.at(Hemisphere::right), rule);
+  const double total = sides.at(Hemisphere::left).hemisphere_lesion_ml +
+                       sides.at(Hemisphere::right).hemisphere_lesion_ml;
+  out["left"] = score_side(sides.at(Hemisphere::left), total, rule);
+  out["right"] = score_side(sides.at(Hemisphere::right), total, rule);
   out["applies"] = out["left"]["applies"].get<bool>() || out["right"]["applies"].get<bool>();
   out["rule"] = {{"name", rule.name},
                  {"min_fraction", rule.min_fraction},
                  {"justification", rule.justification},
+                 {"min_hemisphere_fraction", rule.min_hemisphere_fraction},
                  {"scored_regions", aspects_scored_regions()},
                  {"reported_not_scored", aspects_unscored_regions()}};
   out["atlas"] = aspects.title;

@@ -24,6 +24,10 @@ namespace strokefair {
 struct AspectsRule {
   std::string name = "min_region_fraction";
   double min_fraction = 0.30;  // affected when lesion volume / region volume >= this
+  // A hemisphere is scored only when it holds at least this fraction of the lesion, the
+  // rule by which analyze calls a lesion bilateral: a voxel or two across the midline does
+  // not make the other hemisphere "the lesion hemisphere".
+  double min_hemisphere_fraction = 0.10;
   std::string justification =
       "A region is affected when at least 30% of its atlas volume is lesioned. DWI-ASPECTS "
       "is scored by eye (visible acute change in the region); through an affine "
