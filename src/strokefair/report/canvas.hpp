@@ -6,11 +6,9 @@
 #include <string>
 #include <vector>
 
-namespace strokefair {
+#include "strokefair/qc/png.hpp"  // Rgb, shared with the QC figure
 
-struct Rgb {
-  std::uint8_t r = 0, g = 0, b = 0;
-};
+namespace strokefair {
 
 class Canvas {
  public:

@@ -9,6 +9,7 @@
 
 #include "strokefair/aspects/aspects.hpp"
 #include "strokefair/core/resample.hpp"
+#include "strokefair/qc/qc_figure.hpp"  // axial_display_grid
 
 namespace strokefair {
 
@@ -137,34 +138,6 @@ Canvas with_title(const Canvas& body, const std::string& title) {
 }
 
 }  // namespace
-
-Geometry axial_display_grid(const Geometry& native) {
-  const Affine to_lps = native.voxel_to_physical();
-  Vec3 low{1e30, 1e30, 1e30}, high{-1e30, -1e30, -1e30};
-  for (int corner = 0; corner < 8; ++corner) {
-    Vec3 index;
-    for (int a = 0; a < 3; ++a) index[a] = ((corner >> a) & 1) ? double(native.size[a] - 1) : 0.0;
-    const Vec3 p = to_lps.apply(index);
-    for (int a = 0; a < 3; ++a) {
-      low[a] = std::min(low[a], p[a]);
-      high[a] = std::max(high[a], p[a]);
-    }
-  }
-  // The native axis closest to the patient's S-I axis gives the slice spacing.
-  int slice_axis = 0;
-  for (int c = 1; c < 3; ++c)
-    if (std::abs(native.direction[6 + c]) > std::abs(native.direction[6 + slice_axis])) slice_axis = c;
-  double in_plane = 1e30;
-  for (int c = 0; c < 3; ++c)
-    if (c != slice_axis) in_plane = std::min(in_plane, native.spacing[c]);
-  Geometry g;
-  g.spacing = {in_plane, in_plane, native.spacing[slice_axis]};
-  g.origin = low;
-  for (int a = 0; a < 3; ++a) {
-    g.size[a] = static_cast<std::size_t>(std::floor((high[a] - low[a]) / g.spacing[a] + 1e-6)) + 1;
-  }
-  return g;
-}
 
 Canvas lesion_figure(const Image& dwi, const Image& adc, const Mask& lesion, const Mask* brain,
                      std::size_t max_slices) {

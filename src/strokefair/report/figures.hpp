@@ -14,10 +14,6 @@
 
 namespace strokefair {
 
-// An axis-aligned LPS grid covering `native`, with axial slices at the native slice spacing
-// and square in-plane pixels of the finest native in-plane spacing.
-Geometry axial_display_grid(const Geometry& native);
-
 // DWI and ADC side by side for every display slice holding lesion (at most `max_slices`,
 // evenly spaced over the lesion), the lesion outlined in red. ADC in 10^-6 mm^2/s. With a
 // brain mask, the panels are cropped to the brain and ADC outside it is black.
