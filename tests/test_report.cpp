@@ -83,6 +83,19 @@ TEST(ReportWording, LeftMcaInfarctNamesTheLeftSideAndItsScore) {
   EXPECT_FALSE(contains(text, "ACA")) << text;
 }
 
+TEST(ReportWording, MCADivisionsFollowTheMCANotAnotherTerritory) {
+  json s = summary(10.0, 1, {{"MCAL", territory(7.0, 0.7)}, {"ACAL", territory(3.0, 0.3)}},
+                   side_aspects(9, {"M1"}), side_aspects(nullptr, {}));
+  s["regions"]["arterial_level1"] = {
+      {{"name", "MCAFL"}, {"side", "left"}, {"lesion_ml", 4.0}, {"fraction_of_lesion", 0.4}},
+      {{"name", "MCAIL"}, {"side", "left"}, {"lesion_ml", 3.0}, {"fraction_of_lesion", 0.3}},
+      {{"name", "MCAPL"}, {"side", "left"}, {"lesion_ml", 0.5}, {"fraction_of_lesion", 0.05}}};
+  const std::string text = write_findings(s).text();
+  EXPECT_TRUE(contains(text, "Acute infarct in the left MCA (frontal and insular divisions) and "
+                             "ACA territories, 10.0 mL.")) << text;
+  EXPECT_FALSE(contains(text, "parietal")) << text;
+}
+
 TEST(ReportWording, RightInfarctNamesTheRightSide) {
   const json s = summary(4.0, 2, {{"MCAR", territory(3.0, 0.75)}, {"ACAR", territory(1.0, 0.25)}},
                          side_aspects(nullptr, {}), side_aspects(9, {"C"}));

@@ -122,20 +122,23 @@ std::string territory_phrase(const std::vector<Named>& named, const nlohmann::js
   }
   std::vector<std::string> parts;
   for (const auto& side : sides) {
+    // "left MCA (frontal and insular divisions) and ACA territories": the divisions follow
+    // the MCA itself, so they cannot be read as divisions of another territory.
     std::vector<std::string> bases;
     for (const auto& n : named) {
-      if (n.side == side) bases.push_back(territory_words(n.base));
-    }
-    std::string phrase = (side.empty() ? "" : side + " ") + join_words(bases) +
-                         (bases.size() > 1 ? " territories" : " territory");
-    if (std::find(bases.begin(), bases.end(), "MCA") != bases.end()) {
-      const auto divisions = mca_divisions(summary, side, min_fraction);
-      if (!divisions.empty()) {
-        phrase += " (" + join_words(divisions) +
-                  (divisions.size() > 1 ? " divisions)" : " division)");
+      if (n.side != side) continue;
+      std::string words = territory_words(n.base);
+      if (n.base == "MCA") {
+        const auto divisions = mca_divisions(summary, side, min_fraction);
+        if (!divisions.empty()) {
+          words += " (" + join_words(divisions) +
+                   (divisions.size() > 1 ? " divisions)" : " division)");
+        }
       }
+      bases.push_back(words);
     }
-    parts.push_back(phrase);
+    parts.push_back((side.empty() ? "" : side + " ") + join_words(bases) +
+                    (bases.size() > 1 ? " territories" : " territory"));
   }
   return join_words(parts);
 }

@@ -39,6 +39,20 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
+// "LV" -> "lateral ventricle", "VB" -> "vertebro-basilar"; ACA, MCA, PCA as they are.
+std::string territory_name(const std::string& base) {
+  if (base == "LV") return "lateral ventricle";
+  if (base == "VB") return "vertebro-basilar";
+  return base;
+}
+
+std::string atlas_title(const std::string& id) {
+  if (id == "arterial_level1") return "Arterial territories, level 1 (JHU)";
+  if (id == "arterial_level2") return "Arterial territories, level 2 (JHU)";
+  if (id == "jhu189") return "Anatomical structures (JHU-MNI, 189 labels)";
+  return id;
+}
+
 std::string json_text(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "n/a";
@@ -194,7 +208,8 @@ std::string report_text(const ReportInputs& in, const Findings& findings) {
     for (const auto& [name, v] : s["territories"].items()) {
       if (number(v, "ml") <= 0) continue;
       const auto [base, side] = split_territory_name(name);
-      t << "  " << side << " " << base << " territory: " << format_ml(number(v, "ml")) << " ("
+      t << "  " << side << " " << territory_name(base) << " territory: "
+        << format_ml(number(v, "ml")) << " in template space ("
         << format_percent(number(v, "fraction")) << " of the lesion, "
         << format_percent(number(v, "fraction_of_territory")) << " of the territory)\n";
     }
@@ -288,12 +303,13 @@ std::string aspects_html(const nlohmann::json& aspects) {
 std::string regions_html(const nlohmann::json& summary) {
   std::ostringstream h;
   if (summary.contains("territories") && summary["territories"].is_object()) {
-    h << "<h3>Arterial territories (level 2)</h3><table><tr><th>Territory</th><th>Lesion</th>"
+    h << "<h3>Arterial territories (level 2)</h3><table><tr><th>Territory</th>"
+         "<th>Lesion (template space)</th>"
          "<th>% of lesion</th><th>% of territory</th></tr>\n";
     for (const auto& [name, v] : summary["territories"].items()) {
       if (number(v, "ml") <= 0) continue;
       const auto [base, side] = split_territory_name(name);
-      h << "<tr><td>" << html_escape(side + " " + base) << "</td><td class=\"n\">"
+      h << "<tr><td>" << html_escape(side + " " + territory_name(base)) << "</td><td class=\"n\">"
         << format_ml(number(v, "ml")) << "</td><td class=\"n\">"
         << format_percent(number(v, "fraction")) << "</td><td class=\"n\">"
         << format_percent(number(v, "fraction_of_territory")) << "</td></tr>\n";
@@ -302,8 +318,9 @@ std::string regions_html(const nlohmann::json& summary) {
   }
   if (summary.contains("regions") && summary["regions"].is_object()) {
     for (const auto& [atlas, rows] : summary["regions"].items()) {
-      h << "<h3>" << html_escape(atlas) << "</h3><table><tr><th>Label</th><th>Region</th>"
-           "<th>Side</th><th>Lesion</th><th>% of lesion</th><th>% of region</th></tr>\n";
+      h << "<h3>" << html_escape(atlas_title(atlas)) << "</h3><table><tr><th>Label</th>"
+           "<th>Region</th><th>Side</th><th>Lesion (template space)</th><th>% of lesion</th>"
+           "<th>% of region</th></tr>\n";
       for (const auto& row : rows) {
         h << "<tr><td class=\"n\">" << json_text(row.value("label", nlohmann::json()))
           << "</td><td>" << html_escape(row.value("description", row.value("name", "")))
