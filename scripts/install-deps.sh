@@ -16,7 +16,6 @@ packages=(
   libcurl4-openssl-dev     # fetching data assets
   mricron-data             # templates and anatomical atlases
   dcm2niix dcmtk           # DICOM conversion and test-data editing
-  python3-nibabel python3-numpy # tests cross-check NIfTI reading with an independent reader
   chromium fonts-dejavu-core # the report's browser test: headless page load and screenshot
 )
 # npm fetches the report viewer's NiiVue bundle (scripts/fetch-web-deps.sh); Debian's npm

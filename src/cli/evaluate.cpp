@@ -66,7 +66,8 @@ Command add_evaluate(CLI::App& program, const GlobalOptions&) {
   app->add_option("reference", options->reference,
                   "Reference mask, or a folder with masks of the same file names")
       ->required();
-  app->add_flag("--json", options->json_only, "Print only the JSON object");
+  app->add_flag("--json", options->json_only,
+                "Print one JSON object (per-case metrics and medians) instead of the table");
 
   return {app, [options] {
             json cases = json::array();
@@ -103,21 +104,21 @@ Command add_evaluate(CLI::App& program, const GlobalOptions&) {
                             {"volume_difference_ml", median(volume_difference)},
                             {"lesion_count_difference", median(count_difference)},
                             {"lesion_f1", median(f1)}}}};
-            if (!options->json_only) {
-              std::cerr << std::fixed << std::setprecision(3);
-              std::cerr << "dice\tvol_diff_ml\tcount_diff\tlesion_f1\tpredicted\n";
-              for (const auto& c : cases) {
-                std::cerr << c["dice"].get<double>() << '\t'
-                          << c["volume_difference_ml"].get<double>() << '\t'
-                          << c["lesion_count_difference"].get<long>() << '\t'
-                          << c["lesion_f1"].get<double>() << '\t'
-                          << fs::path(c["predicted"].get<std::string>()).filename().string()
-                          << '\n';
-              }
-              std::cerr << median(dice) << '\t' << median(volume_difference) << '\t'
-                        << median(count_difference) << '\t' << median(f1) << "\tmedian\n";
+            if (options->json_only) {
+              std::cout << result.dump(2) << std::endl;
+              return 0;
             }
-            std::cout << result.dump(2) << std::endl;
+            std::cout << std::fixed << std::setprecision(3);
+            std::cout << "dice\tvolume_difference_ml\tlesion_count_difference\tlesion_f1\tcase\n";
+            for (const auto& c : cases) {
+              std::cout << c["dice"].get<double>() << '\t'
+                        << c["volume_difference_ml"].get<double>() << '\t'
+                        << c["lesion_count_difference"].get<long>() << '\t'
+                        << c["lesion_f1"].get<double>() << '\t'
+                        << fs::path(c["predicted"].get<std::string>()).filename().string() << '\n';
+            }
+            std::cout << median(dice) << '\t' << median(volume_difference) << '\t'
+                      << median(count_difference) << '\t' << median(f1) << "\tmedian\n";
             return 0;
           }};
 }

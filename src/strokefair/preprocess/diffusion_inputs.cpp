@@ -160,7 +160,8 @@ void require_usable(Image& image, const std::string& path, std::vector<std::stri
     }
   }
   if (non_finite == image.size()) throw input_error(path, "every voxel is NaN or infinite");
-  if (non_zero == 0) throw input_error(path, "every voxel is zero");
+  // ITK's NIfTI reader already turns NaN into zero, so a NaN-filled file arrives here as zeros.
+  if (non_zero == 0) throw input_error(path, "has no signal: every voxel is zero or NaN");
   if (non_finite > 0) {
     warnings.push_back(path + ": " + std::to_string(non_finite) +
                        " NaN or infinite voxels set to zero");

@@ -123,8 +123,11 @@ Segmentation segment_lesion(const Image& dwi, const Image& adc, const Mask& brai
   }
   result.seed_voxels = count_nonzero(seeds);
   Mask lesion = grow_from_seeds(seeds, allowed);
-  lesion = fill_holes(lesion);
-  for (std::size_t n = 0; n < lesion.size(); ++n) lesion[n] = lesion[n] && brain[n];
+  const Mask closed = fill_holes(close(lesion, p.closing_radius_mm));
+  for (std::size_t n = 0; n < lesion.size(); ++n) {
+    lesion[n] = lesion[n] || (closed[n] && brain[n] && adc[n] > 0 &&
+                              e.relative_adc[n] <= p.closing_relative_adc_max);
+  }
   lesion = remove_small_components(lesion, p.min_lesion_ml);
   result.lesion = keep_convincing_components(lesion, adc, e.relative_dwi, p);
   return result;

@@ -28,6 +28,10 @@ struct SegmentationParameters {
   double grow_relative_dwi = 1.25;
   double grow_relative_adc = 0.95;
   double grow_asymmetry = 0.15;
+  // A closing of this radius fills the speckled gaps that noise leaves inside an infarct;
+  // closed-in voxels must still have non-CSF ADC (relative ADC below the limit).
+  double closing_radius_mm = 2.5;
+  double closing_relative_adc_max = 1.1;
   // Seeds closer than this to the edge of the brain mask are not trusted: susceptibility
   // artefacts at the skull base and frontal sinuses, and partial volume with scalp.
   double seed_edge_margin_mm = 3.0;
