@@ -116,6 +116,17 @@ TEST(ReportWording, BilateralInfarctsNameBothSidesAndScoreBoth) {
   EXPECT_TRUE(contains(text, "DWI-ASPECTS 7 on the right")) << text;
 }
 
+TEST(ReportWording, BilateralLesionWithOneNamedSideStillMentionsTheOtherSide) {
+  json s = summary(1.06, 4, {{"MCAL", territory(0.7, 0.53)}, {"ACAL", territory(0.5, 0.39)},
+                             {"ACAR", territory(0.11, 0.08)}},
+                   side_aspects(10, {}), side_aspects(nullptr, {}));
+  s["hemisphere"] = "bilateral";
+  const std::string text = write_findings(s).text();
+  EXPECT_TRUE(contains(text, "Acute infarct in the left MCA and ACA territories, 1.1 mL in 4 "
+                             "separate lesions.")) << text;
+  EXPECT_TRUE(contains(text, "Smaller lesion component in the right hemisphere")) << text;
+}
+
 TEST(ReportWording, PosteriorCirculationInfarctSaysAspectsDoesNotApply) {
   const std::string reason = "lesion in the PCA region (posterior circulation)";
   const json s = summary(5.2, 1, {{"PCAR", territory(4.9, 0.94)}, {"VBR", territory(0.3, 0.06)}},
@@ -231,4 +242,49 @@ TEST(ReportFigures, LesionFigureDoesNotDependOnVoxelOrderOnDisk) {
   }
   // Trilinear sampling of mirrored indices may round differently by one grey level.
   EXPECT_LT(difference / a.pixels().size(), 0.5);
+}
+
+TEST(ReportEndToEnd, DwiFlippedOnDiskIsReportedOnTheSameSideWithTheSameScore) {
+  // The oblique ISLES'22 MetaImage case (right MCA infarct) analysed as delivered and as a
+  // copy whose DWI and ADC are stored with the first voxel axis reversed (same physical
+  // image): the report must name the same side and give the same ASPECTS.
+  STROKEFAIR_REQUIRE_DATA("cases/isles22-raw-mha/images");
+  const auto dir = test::case_dir("isles22-raw-mha") / "images";
+  const std::filesystem::path dwi = dir / "dwi-brain-mri" / "33f8cf8d-ea3b-45ec-ac0d-6965fcd3093c.mha";
+  const std::filesystem::path adc = dir / "adc-brain-mri" / "06de5518-fde4-4d29-90fa-4cacf066b590.mha";
+  const auto scratch = test::temp_dir("report-flip-e2e");
+  std::filesystem::create_directories(scratch / "in");
+  write_image(flipped_on_disk(read_image(dwi)), scratch / "in" / "dwi.nii.gz");
+  write_image(flipped_on_disk(read_image(adc)), scratch / "in" / "adc.nii.gz");
+
+  const auto run = [&](const std::string& name, const std::filesystem::path& d,
+                       const std::filesystem::path& a) {
+    const auto out = scratch / name;
+    const int code = test::run_strokefair("analyze --subject " + name + " --dwi '" + d.string() +
+                                              "' --adc '" + a.string() + "' --out '" +
+                                              out.string() + "'",
+                                          (scratch / (name + ".json")).string());
+    EXPECT_EQ(code, 0) << name;
+    const json summary = json::parse(read_text(scratch / (name + ".json")));
+    const std::string report = read_text(out / summary["files"]["report_text"].get<std::string>());
+    return std::make_pair(summary, report.substr(0, report.find("MEASUREMENTS")));
+  };
+  const auto [original, original_text] = run("original", dwi, adc);
+  const auto [flipped, flipped_text] = run("flipped", scratch / "in" / "dwi.nii.gz",
+                                           scratch / "in" / "adc.nii.gz");
+  std::cout << original_text << "\n" << flipped_text << "\n";
+
+  EXPECT_EQ(original["hemisphere"], "right");
+  EXPECT_EQ(flipped["hemisphere"], "right");
+  for (const auto* text : {&original_text, &flipped_text}) {
+    EXPECT_TRUE(contains(*text, "right MCA")) << *text;
+    EXPECT_FALSE(contains(*text, "left")) << *text;
+  }
+  ASSERT_FALSE(flipped["aspects"]["right"]["score"].is_null());
+  // Registration starts from a different voxel order, so allow one region of difference.
+  EXPECT_NEAR(original["aspects"]["right"]["score"].get<int>(),
+              flipped["aspects"]["right"]["score"].get<int>(), 1);
+  EXPECT_NEAR(original["lesion_volume_ml"].get<double>(), flipped["lesion_volume_ml"].get<double>(),
+              0.05 * original["lesion_volume_ml"].get<double>());
+  std::filesystem::remove_all(scratch);
 }

@@ -1,6 +1,9 @@
 // ASPECTS scoring and report writing for one analysis, into the output stage.
 #include "strokefair/pipeline/report_step.hpp"
 
+#include <chrono>
+#include <cmath>
+
 #include "strokefair/aspects/aspects.hpp"
 #include "strokefair/report/report.hpp"
 
@@ -9,6 +12,7 @@ namespace strokefair {
 void add_aspects_and_report(const AnalysisResult& r, const DataStore& store,
                             const LabelImage& territories_native, const Atlas& level2,
                             OutputStage& stage, nlohmann::json& summary) {
+  const auto start = std::chrono::steady_clock::now();
   Atlas aspects = load_atlas(store, "aspects");
   summary["aspects"] = score_aspects(r.lesion_template, aspects);
 
@@ -38,6 +42,15 @@ void add_aspects_and_report(const AnalysisResult& r, const DataStore& store,
   summary["files"]["report_viewer"] = names.viewer.generic_string();
   in.summary = summary;
   write_report(in, staging_root);
+
+  // The report's time joins the stage timings (written after the report: it cannot list itself).
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto& timings = summary["timings_s"];
+  timings["aspects and report"] = std::round(seconds * 1000) / 1000;
+  if (timings.contains("total")) {
+    timings["total"] = std::round((timings["total"].get<double>() + seconds) * 1000) / 1000;
+  }
 }
 
 }  // namespace strokefair

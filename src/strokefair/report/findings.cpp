@@ -290,6 +290,16 @@ Findings write_findings(const nlohmann::json& summary, const ReportWording& word
                                  ", " + format_ml(volume) + count_words + ".");
   }
 
+  // Analyze calls a lesion bilateral when each side holds 10% of it; if the territories named
+  // above all lie on one side, the other side's share is said, so the sides never disagree.
+  if (hemisphere == "bilateral" && sides.size() == 1 && !sides.begin()->empty()) {
+    const std::string other = *sides.begin() == "left" ? "right" : "left";
+    findings.sentences.push_back("Smaller lesion component in the " + other +
+                                 " hemisphere, in no territory above " +
+                                 format_percent(wording.territory_min_fraction) +
+                                 " of the lesion.");
+  }
+
   const auto structures = named_structures(summary, wording);
   if (!structures.empty()) findings.sentences.push_back(structures_sentence(structures));
   for (auto& s : aspects_sentences(summary, posterior)) findings.sentences.push_back(s);
