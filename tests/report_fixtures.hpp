@@ -2,25 +2,25 @@
 // way analyze measures it, without running segmentation or registration.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "strokefair/aspects/aspects.hpp"
 #include "strokefair/core/resample.hpp"
-#include "strokefair/quantify/atlas.hpp"
 #include "strokefair/io/image_io.hpp"
+#include "strokefair/quantify/atlas.hpp"
 #include "strokefair/report/report.hpp"
 #include "test_support.hpp"
 
 namespace strokefair::test {
 
 // Lesion mL per atlas label, sampling the atlas (nearest) at each lesion voxel in MNI space.
-inline std::map<std::int32_t, double> lesion_ml_by_label(const Mask& lesion_mni, const Atlas& atlas) {
+inline std::map<std::int32_t, double> lesion_ml_by_label(const Mask& lesion_mni,
+                                                         const Atlas& atlas) {
   std::map<std::int32_t, double> out;
-  const Affine to_atlas = atlas.labels.geometry.physical_to_voxel() *
-                          lesion_mni.geometry.voxel_to_physical();
+  const Affine to_atlas =
+      atlas.labels.geometry.physical_to_voxel() * lesion_mni.geometry.voxel_to_physical();
   const auto& g = lesion_mni.geometry;
   const auto& s = atlas.labels.geometry.size;
   const double voxel_ml = g.voxel_volume_mm3() / 1000.0;
@@ -56,8 +56,8 @@ inline nlohmann::json summary_from_mni_lesion(const Mask& lesion_mni, double nat
   std::set<std::string> sides;
   for (const auto& [label, ml] : lesion_ml_by_label(lesion_mni, level2)) {
     const AtlasRegion* r = level2.region(label);
-    s["territories"][r->name] = {{"ml", ml}, {"fraction", ml / mni_ml},
-                                 {"fraction_of_territory", ml / volumes2.at(label)}};
+    s["territories"][r->name] = {
+        {"ml", ml}, {"fraction", ml / mni_ml}, {"fraction_of_territory", ml / volumes2.at(label)}};
     sides.insert(to_string(r->side));
   }
   s["hemisphere"] = sides.empty() ? "none" : sides.size() > 1 ? "bilateral" : *sides.begin();
@@ -65,10 +65,14 @@ inline nlohmann::json summary_from_mni_lesion(const Mask& lesion_mni, double nat
   s["regions"]["arterial_level1"] = nlohmann::json::array();
   for (const auto& [label, ml] : lesion_ml_by_label(lesion_mni, level1)) {
     const AtlasRegion* r = level1.region(label);
-    s["regions"]["arterial_level1"].push_back(
-        {{"label", label}, {"name", r->name}, {"description", r->description},
-         {"side", to_string(r->side)}, {"lesion_ml", ml}, {"region_ml", volumes1.at(label)},
-         {"fraction_of_region", ml / volumes1.at(label)}, {"fraction_of_lesion", ml / mni_ml}});
+    s["regions"]["arterial_level1"].push_back({{"label", label},
+                                               {"name", r->name},
+                                               {"description", r->description},
+                                               {"side", to_string(r->side)},
+                                               {"lesion_ml", ml},
+                                               {"region_ml", volumes1.at(label)},
+                                               {"fraction_of_region", ml / volumes1.at(label)},
+                                               {"fraction_of_lesion", ml / mni_ml}});
   }
   s["aspects"] = score_aspects(lesion_mni, aspects);
   s["software"] = {{"name", "strokefair"}, {"version", STROKEFAIR_VERSION}};
@@ -148,6 +152,5 @@ inline ReportInputs subject01_report_inputs() {
   in.summary["registration"] = {{"method", "bounding boxes (test stand-in)"}};
   return in;
 }
-
 
 }  // namespace strokefair::test

@@ -231,7 +231,8 @@ TEST(AspectsRule, ThresholdIsAboveTheSpillOfA2mmMisregistration) {
 TEST(AspectsScore, RealLesionKeepsItsSideWhenTheFileIsFlippedOnDisk) {
   // ADS Subject01's DAGMNet lesion in MNI space, and a copy stored with reversed voxel order.
   STROKEFAIR_REQUIRE_DATA("cases/ads-subject01/Subject01_DAGMNet_CH3_Lesion_Predict_MNI.nii.gz");
-  const auto path = test::case_dir("ads-subject01") / "Subject01_DAGMNet_CH3_Lesion_Predict_MNI.nii.gz";
+  const auto path =
+      test::case_dir("ads-subject01") / "Subject01_DAGMNet_CH3_Lesion_Predict_MNI.nii.gz";
   const Mask lesion = read_mask(path);
   const auto dir = test::temp_dir("aspects-flip");
   write_mask(flipped_on_disk(lesion), dir / "flipped.nii.gz");

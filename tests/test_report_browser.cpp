@@ -27,12 +27,12 @@ std::string find_chromium() {
 }
 
 // In CI (CI=true) the browser is installed by scripts/install-deps.sh and must be there.
-#define REQUIRE_CHROMIUM(chromium)                                                          \
-  do {                                                                                      \
-    if ((chromium).empty()) {                                                               \
+#define REQUIRE_CHROMIUM(chromium)                                                                 \
+  do {                                                                                             \
+    if ((chromium).empty()) {                                                                      \
       if (std::getenv("CI")) FAIL() << "chromium is missing; scripts/install-deps.sh installs it"; \
-      GTEST_SKIP() << "chromium not installed (apt-get install chromium): browser test skipped"; \
-    }                                                                                       \
+      GTEST_SKIP() << "chromium not installed (apt-get install chromium): browser test skipped";   \
+    }                                                                                              \
   } while (0)
 
 std::string read_text(const fs::path& path) {
@@ -44,8 +44,8 @@ std::string read_text(const fs::path& path) {
 
 struct BrowserRun {
   int status = -1;
-  std::string dom;     // --dump-dom output
-  std::string log;     // the browser's stderr
+  std::string dom;  // --dump-dom output
+  std::string log;  // the browser's stderr
 };
 
 // One headless Chromium run with its own profile; `mode` is "--dump-dom" or "--screenshot=F".
@@ -55,9 +55,10 @@ BrowserRun run_chromium(const std::string& chromium, const fs::path& page, const
   const fs::path out = work / ("browser-" + std::to_string(++runs));
   fs::create_directories(out);
   const std::string command =
-      "timeout 180 " + chromium + " --headless --disable-gpu --no-sandbox "
-      "--enable-unsafe-swiftshader --no-first-run --user-data-dir=" + (out / "profile").string() +
-      " --enable-logging=stderr --v=0 --window-size=" + window +
+      "timeout 180 " + chromium +
+      " --headless --disable-gpu --no-sandbox "
+      "--enable-unsafe-swiftshader --no-first-run --user-data-dir=" +
+      (out / "profile").string() + " --enable-logging=stderr --v=0 --window-size=" + window +
       " --virtual-time-budget=20000 " + mode + " 'file://" + fs::absolute(page).string() + "' >" +
       (out / "stdout").string() + " 2>" + (out / "stderr").string();
   BrowserRun run;
@@ -128,7 +129,8 @@ TEST(ReportBrowser, ReportPageLoadsWithoutConsoleErrorsAndShowsItsFigures) {
 
   const BrowserRun dom = run_chromium(chromium, root / files.html, "--dump-dom", root);
   ASSERT_EQ(dom.status, 0) << dom.log.substr(0, 2000);
-  EXPECT_EQ(attribute(dom.dom, "data-console-errors"), "0") << attribute(dom.dom, "data-last-error");
+  EXPECT_EQ(attribute(dom.dom, "data-console-errors"), "0")
+      << attribute(dom.dom, "data-last-error");
   EXPECT_EQ(attribute(dom.dom, "data-broken-images"), "0");
   EXPECT_EQ(dom.log.find("Uncaught"), std::string::npos) << dom.log.substr(0, 2000);
 
@@ -158,7 +160,8 @@ TEST(ReportBrowser, ViewerLoadsNiiVueOfflineWithoutConsoleErrorsAndDrawsTheImage
   const BrowserRun dom = run_chromium(chromium, root / files.viewer, "--dump-dom", root);
   ASSERT_EQ(dom.status, 0) << dom.log.substr(0, 2000);
   EXPECT_EQ(attribute(dom.dom, "data-viewer"), "ready") << attribute(dom.dom, "data-last-error");
-  EXPECT_EQ(attribute(dom.dom, "data-console-errors"), "0") << attribute(dom.dom, "data-last-error");
+  EXPECT_EQ(attribute(dom.dom, "data-console-errors"), "0")
+      << attribute(dom.dom, "data-last-error");
   EXPECT_EQ(dom.log.find("Uncaught"), std::string::npos) << dom.log.substr(0, 2000);
 
   const fs::path shot = root / "viewer.png";

@@ -126,8 +126,9 @@ nlohmann::json score_side(const SideTally& side, double total_lesion_ml, const A
   out["regions"] = fractions;
   out["lesion_ml"] = lesion_ml;
   out["affected"] = affected;
-  const bool lesion_side = side.hemisphere_lesion_ml > 0 &&
-                           side.hemisphere_lesion_ml >= rule.min_hemisphere_fraction * total_lesion_ml;
+  const bool lesion_side =
+      side.hemisphere_lesion_ml > 0 &&
+      side.hemisphere_lesion_ml >= rule.min_hemisphere_fraction * total_lesion_ml;
   if (side.hemisphere_lesion_ml > 0 && !lesion_side) {
     out["score"] = nullptr;
     out["applies"] = false;

@@ -122,7 +122,8 @@ int Canvas::text(int x, int y, const std::string& s, Rgb c, int scale) {
     if (it != font().end()) {
       for (int row = 0; row < 7; ++row)
         for (int col = 0; col < 5; ++col)
-          if (it->second[row] & (0x10 >> col)) fill_rect(at + col * scale, y + row * scale, scale, scale, c);
+          if (it->second[row] & (0x10 >> col))
+            fill_rect(at + col * scale, y + row * scale, scale, scale, c);
     }
     at += 6 * scale;
   }
@@ -156,7 +157,8 @@ std::string Canvas::png() const {
   std::vector<png_color> palette;
   for (auto& [colour, index] : palette_index) {
     index = static_cast<int>(palette.size());
-    palette.push_back({png_byte(colour >> 16), png_byte((colour >> 8) & 255), png_byte(colour & 255)});
+    palette.push_back(
+        {png_byte(colour >> 16), png_byte((colour >> 8) & 255), png_byte(colour & 255)});
   }
   png_set_IHDR(png, info, width_, height_, 8,
                use_palette ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,

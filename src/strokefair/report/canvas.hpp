@@ -17,8 +17,8 @@ class Canvas {
   int width() const { return width_; }
   int height() const { return height_; }
   Rgb get(int x, int y) const;
-  void set(int x, int y, Rgb colour);                   // ignored outside the canvas
-  void blend(int x, int y, Rgb colour, double alpha);   // alpha in [0, 1]
+  void set(int x, int y, Rgb colour);                  // ignored outside the canvas
+  void blend(int x, int y, Rgb colour, double alpha);  // alpha in [0, 1]
   void fill_rect(int x, int y, int w, int h, Rgb colour);
   // Upper-case text in a 5x7 font, `scale` pixels per font dot; returns the width drawn.
   int text(int x, int y, const std::string& s, Rgb colour, int scale = 1);

@@ -69,7 +69,8 @@ Crop mask_crop(const Mask& mask, std::size_t margin = 3) {
 // The pixel size that makes a panel about `target` pixels across.
 int panel_scale(const Crop& g, int target = 220) {
   const std::size_t across = std::max(g.nx, g.ny);
-  return std::max(1, static_cast<int>(std::lround(double(target) / std::max<std::size_t>(1, across))));
+  return std::max(1,
+                  static_cast<int>(std::lround(double(target) / std::max<std::size_t>(1, across))));
 }
 
 // Grey slice k of `image`: display column i runs from the patient's right to left
@@ -81,8 +82,10 @@ Canvas grey_slice(const Image& image, std::size_t k, Window w, int scale, const 
       const float v = image.at(i, j, k);
       const double t = std::isfinite(v) ? (v - w.low) / (w.high - w.low) : 0.0;
       // 240 grey levels leave room in a 256-colour palette for the overlay colours.
-      const auto grey = static_cast<std::uint8_t>(std::lround(std::clamp(t, 0.0, 1.0) * 239) * 255 / 239);
-      c.fill_rect(int(i - crop.i0) * scale, int(j - crop.j0) * scale, scale, scale, {grey, grey, grey});
+      const auto grey =
+          static_cast<std::uint8_t>(std::lround(std::clamp(t, 0.0, 1.0) * 239) * 255 / 239);
+      c.fill_rect(int(i - crop.i0) * scale, int(j - crop.j0) * scale, scale, scale,
+                  {grey, grey, grey});
     }
   return c;
 }
@@ -207,8 +210,8 @@ struct AspectsLevel {
 // Muted base colours per ASPECTS region kind, so neighbouring regions stay distinguishable.
 Rgb region_colour(const std::string& name) {
   static const std::map<std::string, Rgb> colours = {
-      {"C", {92, 110, 140}},  {"L", {110, 130, 100}}, {"IC", {140, 140, 150}},
-      {"I", {130, 105, 140}}, {"M1", {100, 125, 150}}, {"M2", {120, 140, 110}},
+      {"C", {92, 110, 140}},   {"L", {110, 130, 100}},  {"IC", {140, 140, 150}},
+      {"I", {130, 105, 140}},  {"M1", {100, 125, 150}}, {"M2", {120, 140, 110}},
       {"M3", {145, 120, 105}}, {"M4", {100, 125, 150}}, {"M5", {120, 140, 110}},
       {"M6", {145, 120, 105}}, {"A", {70, 70, 70}},     {"P", {70, 70, 70}}};
   auto it = colours.find(name);
@@ -263,8 +266,8 @@ Canvas aspects_figure(const Atlas& aspects, const nlohmann::json& aspects_summar
           if (!lesion_mni->at(i, j, k)) continue;
           const Vec3 v = to_view.apply({double(i), double(j), double(k)});
           const long vi = std::lround(v[0]), vj = std::lround(v[1]), vk = std::lround(v[2]);
-          if (vi < 0 || vj < 0 || vk < 0 || vi >= long(grid.size[0]) ||
-              vj >= long(grid.size[1]) || vk >= long(grid.size[2]))
+          if (vi < 0 || vj < 0 || vk < 0 || vi >= long(grid.size[0]) || vj >= long(grid.size[1]) ||
+              vk >= long(grid.size[2]))
             continue;
           lesion_view.at(vi, vj, vk) = 1;
         }
@@ -318,7 +321,8 @@ Canvas aspects_figure(const Atlas& aspects, const nlohmann::json& aspects_summar
   };
   body.text(4, ph + 22,
             "RIGHT " + score_text("right") + "   LEFT " + score_text("left") +
-                "   RED: AFFECTED REGION" + (lesion_mni ? "   YELLOW: LESION (TEMPLATE SPACE)" : ""),
+                "   RED: AFFECTED REGION" +
+                (lesion_mni ? "   YELLOW: LESION (TEMPLATE SPACE)" : ""),
             kWhite, 1);
   return with_title(body, "ASPECTS LEVELS");
 }
@@ -335,7 +339,8 @@ Canvas qc_figure(const Image& dwi, const Mask& brain, const LabelImage& territor
   // Slices at 30, 50 and 70% of the brain mask's superior-inferior extent.
   std::size_t k_low = grid.size[2], k_high = 0;
   for (std::size_t k = 0; k < grid.size[2]; ++k)
-    for (std::size_t n = k * grid.size[0] * grid.size[1]; n < (k + 1) * grid.size[0] * grid.size[1]; ++n)
+    for (std::size_t n = k * grid.size[0] * grid.size[1]; n < (k + 1) * grid.size[0] * grid.size[1];
+         ++n)
       if (brain_view[n]) {
         k_low = std::min(k_low, k);
         k_high = std::max(k_high, k);

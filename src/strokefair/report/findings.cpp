@@ -68,8 +68,8 @@ std::vector<Named> named_territories(const nlohmann::json& summary, double min_f
 std::vector<std::string> mca_divisions(const nlohmann::json& summary, const std::string& side,
                                        double min_fraction) {
   static const std::vector<std::pair<std::string, std::string>> divisions = {
-      {"MCAF", "frontal"}, {"MCAP", "parietal"}, {"MCAT", "temporal"},
-      {"MCAO", "occipital"}, {"MCAI", "insular"}, {"LLS", "lenticulostriate"}};
+      {"MCAF", "frontal"},   {"MCAP", "parietal"}, {"MCAT", "temporal"},
+      {"MCAO", "occipital"}, {"MCAI", "insular"},  {"LLS", "lenticulostriate"}};
   std::vector<std::pair<double, std::string>> found;
   const auto regions = summary.find("regions");
   if (regions == summary.end() || !regions->contains("arterial_level1")) return {};
@@ -131,8 +131,8 @@ std::string territory_phrase(const std::vector<Named>& named, const nlohmann::js
       if (n.base == "MCA") {
         const auto divisions = mca_divisions(summary, side, min_fraction);
         if (!divisions.empty()) {
-          words += " (" + join_words(divisions) +
-                   (divisions.size() > 1 ? " divisions)" : " division)");
+          words +=
+              " (" + join_words(divisions) + (divisions.size() > 1 ? " divisions)" : " division)");
         }
       }
       bases.push_back(words);
@@ -170,8 +170,8 @@ std::vector<std::string> aspects_sentences(const nlohmann::json& summary, bool p
     any = true;
     const auto& s = aspects[side];
     const auto affected = s["affected"].get<std::vector<std::string>>();
-    std::string sentence = "DWI-ASPECTS " + std::to_string(s["score"].get<int>()) + " on the " +
-                           side;
+    std::string sentence =
+        "DWI-ASPECTS " + std::to_string(s["score"].get<int>()) + " on the " + side;
     if (affected.empty()) {
       sentence += " (no ASPECTS region is " + format_percent(rule) + " or more lesioned)";
     } else {
@@ -218,36 +218,70 @@ std::pair<std::string, std::string> split_territory_name(const std::string& name
 
 std::string plain_structure_name(const std::string& atlas_name) {
   static const std::map<std::string, std::string> names = {
-      {"SFG", "superior frontal gyrus"}, {"MFG", "middle frontal gyrus"},
-      {"IFG_opercularis", "pars opercularis"}, {"IFG_orbitalis", "pars orbitalis"},
-      {"IFG_triangularis", "pars triangularis"}, {"PoCG", "postcentral gyrus"},
-      {"PrCG", "precentral gyrus"}, {"SPG", "superior parietal gyrus"},
-      {"SMG", "supramarginal gyrus"}, {"AG", "angular gyrus"}, {"PrCu", "precuneus"},
-      {"STG", "superior temporal gyrus"}, {"MTG", "middle temporal gyrus"},
-      {"ITG", "inferior temporal gyrus"}, {"PHG", "parahippocampal gyrus"},
-      {"FuG", "fusiform gyrus"}, {"SOG", "superior occipital gyrus"},
-      {"MOG", "middle occipital gyrus"}, {"IOG", "inferior occipital gyrus"},
-      {"Cu", "cuneus"}, {"LG", "lingual gyrus"}, {"Ins", "insula"}, {"PIns", "posterior insula"},
-      {"Amyg", "amygdala"}, {"Hippo", "hippocampus"}, {"Caud", "caudate"}, {"Put", "putamen"},
-      {"GP", "globus pallidus"}, {"Thal", "thalamus"}, {"Midbrain", "midbrain"},
-      {"Pons", "pons"}, {"Medulla", "medulla"}, {"cerebellum", "cerebellum"},
-      {"CP", "cerebral peduncle"}, {"CST", "corticospinal tract"},
-      {"ACR", "anterior corona radiata"}, {"SCR", "superior corona radiata"},
-      {"PCR", "posterior corona radiata"}, {"GCC", "genu of the corpus callosum"},
-      {"BCC", "body of the corpus callosum"}, {"SCC", "splenium of the corpus callosum"},
+      {"SFG", "superior frontal gyrus"},
+      {"MFG", "middle frontal gyrus"},
+      {"IFG_opercularis", "pars opercularis"},
+      {"IFG_orbitalis", "pars orbitalis"},
+      {"IFG_triangularis", "pars triangularis"},
+      {"PoCG", "postcentral gyrus"},
+      {"PrCG", "precentral gyrus"},
+      {"SPG", "superior parietal gyrus"},
+      {"SMG", "supramarginal gyrus"},
+      {"AG", "angular gyrus"},
+      {"PrCu", "precuneus"},
+      {"STG", "superior temporal gyrus"},
+      {"MTG", "middle temporal gyrus"},
+      {"ITG", "inferior temporal gyrus"},
+      {"PHG", "parahippocampal gyrus"},
+      {"FuG", "fusiform gyrus"},
+      {"SOG", "superior occipital gyrus"},
+      {"MOG", "middle occipital gyrus"},
+      {"IOG", "inferior occipital gyrus"},
+      {"Cu", "cuneus"},
+      {"LG", "lingual gyrus"},
+      {"Ins", "insula"},
+      {"PIns", "posterior insula"},
+      {"Amyg", "amygdala"},
+      {"Hippo", "hippocampus"},
+      {"Caud", "caudate"},
+      {"Put", "putamen"},
+      {"GP", "globus pallidus"},
+      {"Thal", "thalamus"},
+      {"Midbrain", "midbrain"},
+      {"Pons", "pons"},
+      {"Medulla", "medulla"},
+      {"cerebellum", "cerebellum"},
+      {"CP", "cerebral peduncle"},
+      {"CST", "corticospinal tract"},
+      {"ACR", "anterior corona radiata"},
+      {"SCR", "superior corona radiata"},
+      {"PCR", "posterior corona radiata"},
+      {"GCC", "genu of the corpus callosum"},
+      {"BCC", "body of the corpus callosum"},
+      {"SCC", "splenium of the corpus callosum"},
       {"ALIC", "anterior limb of the internal capsule"},
       {"PLIC", "posterior limb of the internal capsule"},
-      {"RLIC", "retrolenticular internal capsule"}, {"EC", "external capsule"},
-      {"SLF", "superior longitudinal fasciculus"}, {"SS", "sagittal stratum"},
-      {"PTR", "posterior thalamic radiation"}, {"IFO", "inferior fronto-occipital fasciculus"},
-      {"PSTG", "posterior superior temporal gyrus"}, {"PSMG", "posterior supramarginal gyrus"},
-      {"LFOG", "lateral fronto-orbital gyrus"}, {"MFOG", "medial fronto-orbital gyrus"},
-      {"RG", "gyrus rectus"}, {"PCC", "posterior cingulate"}, {"TAP", "tapetum"},
-      {"UNC", "uncinate fasciculus"}, {"CGC", "cingulum"}, {"SFO", "superior fronto-occipital fasciculus"},
+      {"RLIC", "retrolenticular internal capsule"},
+      {"EC", "external capsule"},
+      {"SLF", "superior longitudinal fasciculus"},
+      {"SS", "sagittal stratum"},
+      {"PTR", "posterior thalamic radiation"},
+      {"IFO", "inferior fronto-occipital fasciculus"},
+      {"PSTG", "posterior superior temporal gyrus"},
+      {"PSMG", "posterior supramarginal gyrus"},
+      {"LFOG", "lateral fronto-orbital gyrus"},
+      {"MFOG", "medial fronto-orbital gyrus"},
+      {"RG", "gyrus rectus"},
+      {"PCC", "posterior cingulate"},
+      {"TAP", "tapetum"},
+      {"UNC", "uncinate fasciculus"},
+      {"CGC", "cingulum"},
+      {"SFO", "superior fronto-occipital fasciculus"},
   };
   std::string base = atlas_name;
   for (const char* suffix : {"_L", "_R", "_l", "_r"}) {
-    if (base.size() > 2 && base.compare(base.size() - 2, 2, suffix) == 0) base.resize(base.size() - 2);
+    if (base.size() > 2 && base.compare(base.size() - 2, 2, suffix) == 0)
+      base.resize(base.size() - 2);
   }
   auto it = names.find(base);
   return it != names.end() ? it->second : base;
@@ -277,27 +311,25 @@ Findings write_findings(const nlohmann::json& summary, const ReportWording& word
     std::string where = (hemisphere == "left" || hemisphere == "right")
                             ? " in the " + hemisphere + " hemisphere"
                             : (hemisphere == "bilateral" ? " in both hemispheres" : "");
-    findings.sentences.push_back(
-        "Acute infarct" + where + ", " + format_ml(volume) + count_words +
-        ", without a predominant arterial territory (no territory holds " +
-        format_percent(wording.territory_min_fraction) + " or more of the lesion).");
+    findings.sentences.push_back("Acute infarct" + where + ", " + format_ml(volume) + count_words +
+                                 ", without a predominant arterial territory (no territory holds " +
+                                 format_percent(wording.territory_min_fraction) +
+                                 " or more of the lesion).");
   } else {
     const bool both = sides.count("left") && sides.count("right");
-    findings.sentences.push_back(std::string(both ? "Acute infarcts" : "Acute infarct") +
-                                 " in the " +
-                                 territory_phrase(territories, summary,
-                                                  wording.territory_min_fraction) +
-                                 ", " + format_ml(volume) + count_words + ".");
+    findings.sentences.push_back(
+        std::string(both ? "Acute infarcts" : "Acute infarct") + " in the " +
+        territory_phrase(territories, summary, wording.territory_min_fraction) + ", " +
+        format_ml(volume) + count_words + ".");
   }
 
   // Analyze calls a lesion bilateral when each side holds 10% of it; if the territories named
   // above all lie on one side, the other side's share is said, so the sides never disagree.
   if (hemisphere == "bilateral" && sides.size() == 1 && !sides.begin()->empty()) {
     const std::string other = *sides.begin() == "left" ? "right" : "left";
-    findings.sentences.push_back("Smaller lesion component in the " + other +
-                                 " hemisphere, in no territory above " +
-                                 format_percent(wording.territory_min_fraction) +
-                                 " of the lesion.");
+    findings.sentences.push_back(
+        "Smaller lesion component in the " + other + " hemisphere, in no territory above " +
+        format_percent(wording.territory_min_fraction) + " of the lesion.");
   }
 
   const auto structures = named_structures(summary, wording);

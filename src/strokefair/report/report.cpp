@@ -1,11 +1,12 @@
 // Report writing: HTML (self-contained), plain text and the NiiVue viewer page.
 #include "strokefair/report/report.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "strokefair/aspects/aspects.hpp"
 #include "strokefair/core/error.hpp"
@@ -29,11 +30,20 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -156,8 +166,8 @@ std::string aspects_table_text(const nlohmann::json& aspects) {
     }
     const bool scored = std::find(aspects_scored_regions().begin(), aspects_scored_regions().end(),
                                   name) != aspects_scored_regions().end();
-    std::snprintf(line, sizeof line, "  %-6s %12s %12s\n",
-                  (name + (scored ? "" : " (ns)")).c_str(), cells[0].c_str(), cells[1].c_str());
+    std::snprintf(line, sizeof line, "  %-6s %12s %12s\n", (name + (scored ? "" : " (ns)")).c_str(),
+                  cells[0].c_str(), cells[1].c_str());
     t << line;
   }
   const auto score = [&](const char* side) {
@@ -178,7 +188,8 @@ std::vector<fs::path> ReportFiles::all() const {
   return out;
 }
 
-ReportFiles report_file_names(const std::string& subject, const std::optional<std::string>& session) {
+ReportFiles report_file_names(const std::string& subject,
+                              const std::optional<std::string>& session) {
   const std::string base = entities(subject, session);
   fs::path folder = fs::path("sub-" + subject);
   if (session) folder /= "ses-" + *session;
@@ -208,8 +219,8 @@ std::string report_text(const ReportInputs& in, const Findings& findings) {
     for (const auto& [name, v] : s["territories"].items()) {
       if (number(v, "ml") <= 0) continue;
       const auto [base, side] = split_territory_name(name);
-      t << "  " << side << " " << territory_name(base) << " territory: "
-        << format_ml(number(v, "ml")) << " in template space ("
+      t << "  " << side << " " << territory_name(base)
+        << " territory: " << format_ml(number(v, "ml")) << " in template space ("
         << format_percent(number(v, "fraction")) << " of the lesion, "
         << format_percent(number(v, "fraction_of_territory")) << " of the territory)\n";
     }
@@ -244,18 +255,26 @@ std::string error_capture_script() {
 }
 
 std::string css() {
-  return R"(body{font:15px/1.45 "DejaVu Sans",Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d232b}
+  return R"(
+body{font:15px/1.45 "DejaVu Sans",Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d232b}
 main{max-width:1100px;margin:0 auto;padding:18px 28px 40px;background:#fff}
-h1{font-size:22px;margin:6px 0}h2{font-size:18px;border-bottom:2px solid #d9dde3;padding-bottom:3px;margin-top:28px}
-.meta{color:#4a5563}.banner{background:#fff4d6;border:1px solid #e8c66a;padding:6px 10px;margin:10px 0}
+h1{font-size:22px;margin:6px 0}
+h2{font-size:18px;border-bottom:2px solid #d9dde3;padding-bottom:3px;margin-top:28px}
+.meta{color:#4a5563}
+.banner{background:#fff4d6;border:1px solid #e8c66a;padding:6px 10px;margin:10px 0}
 .findings{font-size:17px;background:#eef5ff;border-left:5px solid #2f6fd6;padding:10px 14px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d3d8df;padding:3px 8px;text-align:left}
-th{background:#eef1f4}td.n{text-align:right;font-variant-numeric:tabular-nums}.hit{background:#fbd5d5;font-weight:bold}
-img{max-width:100%;image-rendering:pixelated;border:1px solid #333}.small{font-size:13px;color:#4a5563}
-a.viewer{display:inline-block;background:#2f6fd6;color:#fff;padding:6px 12px;border-radius:4px;text-decoration:none})";
+table{border-collapse:collapse;margin:8px 0}
+td,th{border:1px solid #d3d8df;padding:3px 8px;text-align:left}th{background:#eef1f4}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.hit{background:#fbd5d5;font-weight:bold}
+img{max-width:100%;image-rendering:pixelated;border:1px solid #333}
+.small{font-size:13px;color:#4a5563}
+a.viewer{display:inline-block;background:#2f6fd6;color:#fff;padding:6px 12px;border-radius:4px;
+text-decoration:none})";
 }
 
-std::string figure_html(const std::string& png, const std::string& alt, const std::string& caption) {
+std::string figure_html(const std::string& png, const std::string& alt,
+                        const std::string& caption) {
   return "<figure><img src=\"" + png_data_uri(png) + "\" alt=\"" + html_escape(alt) +
          "\"><figcaption class=\"small\">" + html_escape(caption) + "</figcaption></figure>\n";
 }
@@ -318,7 +337,8 @@ std::string regions_html(const nlohmann::json& summary) {
   }
   if (summary.contains("regions") && summary["regions"].is_object()) {
     for (const auto& [atlas, rows] : summary["regions"].items()) {
-      h << "<h3>" << html_escape(atlas_title(atlas)) << "</h3><table><tr><th>Label</th>"
+      h << "<h3>" << html_escape(atlas_title(atlas))
+        << "</h3><table><tr><th>Label</th>"
            "<th>Region</th><th>Side</th><th>Lesion (template space)</th><th>% of lesion</th>"
            "<th>% of region</th></tr>\n";
       for (const auto& row : rows) {
@@ -378,7 +398,8 @@ std::array<double, 3> lesion_centre_ras(const Mask& lesion) {
           ++n;
         }
   if (n == 0) {
-    const Vec3 c = to_lps.apply({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0});
+    const Vec3 c =
+        to_lps.apply({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0});
     return {-c[0], -c[1], c[2]};
   }
   return {-sum[0] / n, -sum[1] / n, sum[2] / n};  // LPS -> RAS
@@ -396,8 +417,8 @@ std::string nifti_bytes(const fs::path& scratch, const std::string& name, Write 
 
 nlohmann::json territory_lut(const std::vector<AtlasRegion>& regions) {
   // Level-2 colours: ACA green, MCA blue, PCA orange, vertebro-basilar violet, ventricle grey.
-  nlohmann::json lut = {{"R", {0}}, {"G", {0}}, {"B", {0}}, {"A", {0}}, {"I", {0}},
-                        {"labels", {""}}};
+  nlohmann::json lut = {{"R", {0}}, {"G", {0}}, {"B", {0}},
+                        {"A", {0}}, {"I", {0}}, {"labels", {""}}};
   for (const auto& r : regions) {
     const auto [base, side] = split_territory_name(r.name);
     std::array<int, 3> c{128, 128, 128};
@@ -420,7 +441,8 @@ std::string viewer_html(const ReportInputs& in, const fs::path& scratch) {
   const std::string_view bundle = niivue_bundle();
   std::ostringstream h;
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
-    << html_escape(title) << "</title>\n<style>body{margin:0;background:#111;color:#eee;"
+    << html_escape(title)
+    << "</title>\n<style>body{margin:0;background:#111;color:#eee;"
        "font:14px \"DejaVu Sans\",Arial,sans-serif}#bar{padding:6px 10px;height:48px}"
        "#view{position:absolute;top:60px;left:0;right:0;bottom:0}"
        "label{margin-right:14px}</style>\n"
@@ -445,10 +467,10 @@ std::string viewer_html(const ReportInputs& in, const fs::path& scratch) {
        "right on the left. Not a diagnostic device.</div>\n"
        "<div id=\"view\"><canvas id=\"gl\"></canvas></div>\n";
 
-  const std::string dwi = nifti_bytes(scratch, "dwi.nii.gz",
-                                      [&](const fs::path& p) { write_image(in.dwi, p); });
-  const std::string lesion = nifti_bytes(scratch, "lesion.nii.gz",
-                                         [&](const fs::path& p) { write_mask(in.lesion, p); });
+  const std::string dwi =
+      nifti_bytes(scratch, "dwi.nii.gz", [&](const fs::path& p) { write_image(in.dwi, p); });
+  const std::string lesion =
+      nifti_bytes(scratch, "lesion.nii.gz", [&](const fs::path& p) { write_mask(in.lesion, p); });
   Image territories(in.territories.geometry);
   for (std::size_t n = 0; n < territories.size(); ++n) territories[n] = float(in.territories[n]);
   const std::string atlas = nifti_bytes(scratch, "territories.nii.gz",
@@ -482,8 +504,12 @@ std::string viewer_html(const ReportInputs& in, const fs::path& scratch) {
     nv.setSliceType(nv.sliceTypeMultiplanar);
     nv.scene.crosshairPos = nv.mm2frac(centre);
     nv.drawScene();
-    document.getElementById('lesion').onchange = (e) => nv.setOpacity(2, e.target.checked ? 0.7 : 0);
-    document.getElementById('atlas').onchange = (e) => nv.setOpacity(1, e.target.checked ? 0.25 : 0);
+    const toggle = (id, volume, opacity) => {
+      const box = document.getElementById(id);
+      box.onchange = () => nv.setOpacity(volume, box.checked ? opacity : 0);
+    };
+    toggle('lesion', 2, 0.7);
+    toggle('atlas', 1, 0.25);
     if (errors.length === 0) {
       document.body.dataset.viewer = 'ready';
       document.getElementById('status').textContent = 'ready';
@@ -503,12 +529,13 @@ std::string report_html(const ReportInputs& in, const Findings& findings, const 
   std::ostringstream h;
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
     << html_escape(entities(in.subject, in.session)) << " - strokefair report</title>\n<style>"
-    << css() << "</style>\n" << error_capture_script() << "</head>\n<body><main>\n";
+    << css() << "</style>\n"
+    << error_capture_script() << "</head>\n<body><main>\n";
   h << "<h1>Acute stroke MRI report: sub-" << html_escape(in.subject)
     << (in.session ? ", ses-" + html_escape(*in.session) : "") << "</h1>\n"
     << "<p class=\"meta\">Date of analysis: " << html_escape(in.analysis_date)
-    << " &middot; Software: " << html_escape(software(s)) << " &middot; Template: "
-    << html_escape(s.value("template", std::string("n/a"))) << "</p>\n"
+    << " &middot; Software: " << html_escape(software(s))
+    << " &middot; Template: " << html_escape(s.value("template", std::string("n/a"))) << "</p>\n"
     << "<p class=\"banner\"><b>Research use only.</b> " << html_escape(kDisclaimer) << "</p>\n";
 
   h << "<h2 id=\"findings\">Findings</h2>\n<div class=\"findings\">";
@@ -526,7 +553,8 @@ std::string report_html(const ReportInputs& in, const Findings& findings, const 
     << "</td></tr><tr><th>Brain volume</th><td class=\"n\">"
     << format_ml(number(s, "brain_volume_ml")) << "</td></tr></table>\n";
 
-  h << "<h2 id=\"aspects\">DWI-ASPECTS</h2>\n" << aspects_html(s.value("aspects", nlohmann::json()));
+  h << "<h2 id=\"aspects\">DWI-ASPECTS</h2>\n"
+    << aspects_html(s.value("aspects", nlohmann::json()));
   if (!pngs[1].empty()) {
     h << figure_html(pngs[1], "ASPECTS levels",
                      "Ganglionic and supraganglionic ASPECTS levels of the atlas in template "
@@ -566,8 +594,8 @@ ReportFiles write_report(const ReportInputs& in, const fs::path& output_root) {
   std::vector<std::string> pngs(3);
   pngs[0] = lesion_figure(in.dwi, in.adc, in.lesion, &in.brain).png();
   if (in.aspects_atlas && aspects.contains("left")) {
-    pngs[1] = aspects_figure(*in.aspects_atlas, aspects,
-                             in.lesion_mni ? &*in.lesion_mni : nullptr).png();
+    pngs[1] =
+        aspects_figure(*in.aspects_atlas, aspects, in.lesion_mni ? &*in.lesion_mni : nullptr).png();
   }
   pngs[2] = qc_figure(in.dwi, in.brain, in.territories).png();
 
@@ -579,8 +607,8 @@ ReportFiles write_report(const ReportInputs& in, const fs::path& output_root) {
     written.figures.push_back(files.figures[n]);
   }
 
-  const fs::path scratch = output_root / files.viewer.parent_path() /
-                           (".viewer-scratch-" + std::to_string(::getpid()));
+  const fs::path scratch =
+      output_root / files.viewer.parent_path() / (".viewer-scratch-" + std::to_string(::getpid()));
   fs::create_directories(scratch);
   try {
     write_file(output_root / files.viewer, viewer_html(in, scratch));

@@ -2,9 +2,8 @@
 // plain text, and an interactive NiiVue viewer page linked from the HTML.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,10 +23,10 @@ struct ReportInputs {
 
   // Native space, all on the DWI grid.
   Image dwi;
-  Image adc;                // 10^-6 mm^2/s
+  Image adc;  // 10^-6 mm^2/s
   Mask lesion;
   Mask brain;
-  LabelImage territories;   // arterial level-2 atlas brought to the DWI grid
+  LabelImage territories;                      // arterial level-2 atlas brought to the DWI grid
   std::vector<AtlasRegion> territory_regions;  // names and sides of those labels
 
   // Template space, for the ASPECTS levels figure (optional: the figure is left out without
@@ -40,15 +39,16 @@ struct ReportInputs {
 
 // Relative paths (from output_root) of what write_report writes for one subject.
 struct ReportFiles {
-  std::filesystem::path html;     // sub-<label>[_ses-<S>].html
-  std::filesystem::path text;     // sub-<label>[/ses-<S>]/dwi/sub-<label>[_ses-<S>]_report.txt
-  std::filesystem::path viewer;   // sub-<label>[/ses-<S>]/figures/..._desc-viewer_dwi.html
+  std::filesystem::path html;    // sub-<label>[_ses-<S>].html
+  std::filesystem::path text;    // sub-<label>[/ses-<S>]/dwi/sub-<label>[_ses-<S>]_report.txt
+  std::filesystem::path viewer;  // sub-<label>[/ses-<S>]/figures/..._desc-viewer_dwi.html
   std::vector<std::filesystem::path> figures;  // PNGs in the same figures folder
   std::vector<std::filesystem::path> all() const;
 };
 
 // Where the files of a subject go; does not write anything.
-ReportFiles report_file_names(const std::string& subject, const std::optional<std::string>& session);
+ReportFiles report_file_names(const std::string& subject,
+                              const std::optional<std::string>& session);
 
 // Writes the report files under `output_root` (a BIDS derivatives folder, or the staging
 // folder that becomes one) and returns their paths relative to it. Throws Error
