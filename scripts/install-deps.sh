@@ -17,7 +17,11 @@ packages=(
   mricron-data             # templates and anatomical atlases
   dcm2niix dcmtk           # DICOM conversion and test-data editing
   time util-linux          # benchmarks: /usr/bin/time, taskset
+  chromium fonts-dejavu-core # the report's browser test: headless page load and screenshot
 )
+# npm fetches the report viewer's NiiVue bundle (scripts/fetch-web-deps.sh); Debian's npm
+# only where no node toolchain is installed already, as its packages conflict with others.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

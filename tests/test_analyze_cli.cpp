@@ -104,6 +104,24 @@ TEST_P(AnalyzeSharedCase, WritesDerivativesAndPrintsTheSummary) {
   EXPECT_TRUE(description.contains("GeneratedBy"));
   EXPECT_TRUE(no_staging_left(scratch));
 
+  // MRI-ASPECTS and the report (issue 4): both hemispheres present, the lesion side scored
+  // or explained, and the findings naming the lesion's side and never the other.
+  ASSERT_TRUE(summary.contains("aspects"));
+  for (const char* side : {"left", "right"}) {
+    EXPECT_TRUE(summary["aspects"][side].contains("score")) << side;
+    EXPECT_TRUE(summary["aspects"][side]["regions"].is_object()) << side;
+  }
+  const std::string report = read_text(out / summary["files"]["report_text"].get<std::string>());
+  const std::string findings = report.substr(report.find("FINDINGS"),
+                                             report.find("MEASUREMENTS") - report.find("FINDINGS"));
+  if (c.hemisphere == "left" || c.hemisphere == "right") {
+    const std::string other = c.hemisphere == "left" ? "right" : "left";
+    EXPECT_NE(findings.find(c.hemisphere), std::string::npos) << findings;
+    EXPECT_EQ(findings.find(other), std::string::npos) << findings;
+    EXPECT_TRUE(summary["aspects"][other]["score"].is_null());
+  }
+  EXPECT_TRUE(fs::exists(out / summary["files"]["report_html"].get<std::string>()));
+
   // Existing outputs are kept unless --force.
   const CommandResult again = analyze(args + " --out " + q(out), scratch);
   EXPECT_EQ(again.code, 5) << again.err;

@@ -56,7 +56,22 @@ void require_complete_nifti(const fs::path& path, std::size_t image_bytes) {
   std::vector<char> buffer(1 << 16);
   bool first = true;
   while ((got = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
-    if (first && got >= 112) std::memcpy(&vox_offset, buffer.data() + 108, sizeof vox_offset);
+    if (first && got >= 348) {
+      std::memcpy(&vox_offset, buffer.data() + 108, sizeof vox_offset);
+      // ITK reports the size of the pixel type it returns, float for a file with a scaling
+      // slope (an int16 mask with scl_slope reads as float); a NIfTI-1 header's own
+      // dimensions and bits per voxel give the stored size.
+      std::int32_t header_size = 0;
+      std::int16_t dim[8] = {}, bitpix = 0;
+      std::memcpy(&header_size, buffer.data(), 4);
+      std::memcpy(dim, buffer.data() + 40, sizeof dim);
+      std::memcpy(&bitpix, buffer.data() + 72, 2);
+      if (header_size == 348 && dim[0] >= 1 && dim[0] <= 7 && bitpix > 0) {
+        std::size_t voxels = 1;
+        for (int d = 1; d <= dim[0]; ++d) voxels *= static_cast<std::size_t>(std::max<std::int16_t>(1, dim[d]));
+        image_bytes = voxels * static_cast<std::size_t>(bitpix) / 8;
+      }
+    }
     first = false;
     total += static_cast<std::size_t>(got);
   }

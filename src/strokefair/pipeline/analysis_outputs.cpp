@@ -9,6 +9,7 @@
 
 #include "strokefair/core/resample.hpp"
 #include "strokefair/io/image_io.hpp"
+#include "strokefair/pipeline/report_step.hpp"
 #include "strokefair/qc/qc_figure.hpp"
 #include "strokefair/registration/affine_registration.hpp"
 
@@ -221,9 +222,9 @@ json write_analysis(const AnalysisResult& r, const AnalysisOptions& options, con
                   json{{"Type", "Brain"}, {"Sources", {dwi_source}}}.dump(2));
 
   const Atlas level2 = load_atlas(store, "arterial_level2");
+  const LabelImage native = resample_nearest(level2.labels, r.inputs.dwi.geometry,
+                                             r.alignment.template_to_subject.inverse());
   {
-    const LabelImage native = resample_nearest(level2.labels, r.inputs.dwi.geometry,
-                                               r.alignment.template_to_subject.inverse());
     Image as_float(native.geometry);
     for (std::size_t n = 0; n < native.size(); ++n) as_float[n] = static_cast<float>(native[n]);
     write_image(as_float, stage.path(f.arterial_native));
@@ -247,6 +248,8 @@ json write_analysis(const AnalysisResult& r, const AnalysisOptions& options, con
     write_text_file(stage.path("dataset_description.json"), dataset_description().dump(2));
   }
   json summary = summarise(r, options, f);
+  // MRI-ASPECTS and the radiological report (issue 4): adds "aspects" and the report files.
+  add_aspects_and_report(r, store, native, level2, stage, summary);
   write_text_file(stage.path(f.summary), summary.dump(2));
   return summary;
 }

@@ -118,10 +118,14 @@ Hemisphere side_from_suffix(const std::string& name) {
     const std::size_t n = std::strlen(s);
     return name.size() >= n && name.compare(name.size() - n, n, s) == 0;
   };
-  if (ends("_L") || ends("_l")) return Hemisphere::left;
-  if (ends("_R") || ends("_r")) return Hemisphere::right;
+  // The prefix first: the ASPECTS atlas's "R_L" (right lentiform) ends in "_L".
   if (name.rfind("L_", 0) == 0) return Hemisphere::left;
   if (name.rfind("R_", 0) == 0) return Hemisphere::right;
+  if (ends("_L") || ends("_l")) return Hemisphere::left;
+  if (ends("_R") || ends("_r")) return Hemisphere::right;
+  // JHU-MNI spells two pole regions "STG_L_pole", "MTG_R_pole".
+  if (name.find("_L_") != std::string::npos) return Hemisphere::left;
+  if (name.find("_R_") != std::string::npos) return Hemisphere::right;
   return Hemisphere::midline;
 }
 
