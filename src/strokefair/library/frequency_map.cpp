@@ -41,7 +41,7 @@ struct Rgb {
 Rgb hot(double t) {
   t = std::clamp(t, 0.0, 1.0);
   const auto channel = [](double x) { return std::uint8_t(std::clamp(x, 0.0, 1.0) * 255.0 + 0.5); };
-  return {channel(0.35 + t * 2.0), channel(t * 3.0 - 1.0), channel(t * 3.0 - 2.0)};
+  return {channel(0.2 + t * 2.4), channel(t * 3.0 - 1.0), channel(t * 3.0 - 2.0)};
 }
 
 void write_png(const std::filesystem::path& path, std::size_t width, std::size_t height,

@@ -140,9 +140,13 @@ CovariateModel::CovariateModel(const std::vector<StoredCase>& cases, const std::
     }
   }
   if (with_age) mean_age_ /= double(with_age);
+  bool first = true;
   for (const auto& c : cases) {
     const auto y = clinical_number(c.clinical, field);
     if (!y) continue;
+    lowest_ = first ? *y : std::min(lowest_, *y);
+    highest_ = first ? *y : std::max(highest_, *y);
+    first = false;
     const auto x = covariates(c.volume_ml, clinical_number(c.clinical, "age"));
     const std::array<double, 3> row{1.0, x[0], x[1]};
     for (int i = 0; i < 3; ++i) {
@@ -203,7 +207,7 @@ std::optional<Interval> predict_field(const std::vector<SimilarCase>& neighbours
     const auto x = model.covariates(n.stored->volume_ml, case_age);
     double adjusted = *value + settings.covariate_adjustment * slopes[0] * (query_x[0] - x[0]);
     if (query.age && case_age) adjusted += settings.covariate_adjustment * slopes[1] * (query_x[1] - x[1]);
-    values_distances.emplace_back(adjusted, n.distance);
+    values_distances.emplace_back(model.clamp(adjusted), n.distance);
   }
   if (values_distances.empty()) return std::nullopt;
 

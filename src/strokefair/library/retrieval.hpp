@@ -79,10 +79,13 @@ class CovariateModel {
   std::array<double, 2> slopes(const StoredCase* excluded = nullptr) const;
   // ln(mL + 0.1) and age (mean age when missing) of a case.
   std::array<double, 2> covariates(double volume_ml, std::optional<double> age) const;
+  // Adjusted outcomes stay within the range the library's cases have (e.g. mRS 0-6).
+  double clamp(double value) const { return std::min(std::max(value, lowest_), highest_); }
 
  private:
   std::string field_;
   double mean_age_ = 0;
+  double lowest_ = 0, highest_ = 0;
   std::array<double, 9> xtx_{};  // sums over cases of x x^T, x = (1, ln volume, age)
   std::array<double, 3> xty_{};
 };
