@@ -164,9 +164,9 @@ int run_import(const LibraryOptions& o, const GlobalOptions& globals) {
 }
 
 int run_map(const LibraryOptions& o, const GlobalOptions& globals) {
-  const Library library = Library::open(o.library, OpenMode::read);
   std::optional<SqlCondition> where;
   if (!o.where.empty()) where = parse_where(o.where);
+  const Library library = Library::open(o.library, OpenMode::read);
   const auto cases = library.cases(where, true);
   if (cases.empty()) throw Error("no case matches --where \"" + o.where + "\"", ExitCode::bad_input);
 
