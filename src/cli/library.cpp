@@ -276,10 +276,8 @@ int run_benchmark(const LibraryOptions& o) {
     const auto v = synthesise();
     rows.insert(rows.end(), v.begin(), v.end());
   }
-  std::vector<float> exact_rows = rows;
-
   auto start = Clock::now();
-  const VectorIndex approximate(std::move(rows), dimension, IndexKind::automatic);
+  const VectorIndex approximate(rows, dimension, IndexKind::automatic);
   const double build_s = seconds_since(start);
   std::vector<std::vector<float>> queries;
   for (std::size_t q = 0; q < o.queries; ++q) queries.push_back(synthesise());
@@ -294,22 +292,31 @@ int run_benchmark(const LibraryOptions& o) {
               o.synthetic, approximate.description().c_str(), build_s, median(latencies), o.queries);
   if (approximate.exact()) return 0;
 
-  // Recall: share of the exact k nearest that the approximate index also returned.
-  const VectorIndex exact(std::move(exact_rows), dimension, IndexKind::exact);
+  // Recall: share of the exact k nearest (by a plain scan) that the approximate index returned.
   latencies.clear();
   double recall = 0;
   const std::size_t checked = std::min<std::size_t>(o.queries, 50);
   for (std::size_t q = 0; q < checked; ++q) {
     start = Clock::now();
-    const auto truth = exact.search(queries[q], o.settings.k);
+    std::vector<std::pair<float, std::size_t>> all(o.synthetic);
+    for (std::size_t r = 0; r < o.synthetic; ++r) {
+      float sum = 0;
+      for (std::size_t c = 0; c < dimension; ++c) {
+        const float diff = rows[r * dimension + c] - queries[q][c];
+        sum += diff * diff;
+      }
+      all[r] = {sum, r};
+    }
+    const std::size_t k = std::min(o.settings.k, all.size());
+    std::partial_sort(all.begin(), all.begin() + k, all.end());
     latencies.push_back(seconds_since(start) * 1000);
     std::size_t hits = 0;
-    for (const auto& t : truth)
-      for (const auto& f : found[q]) hits += t.row == f.row;
-    recall += double(hits) / double(truth.size());
+    for (std::size_t t = 0; t < k; ++t)
+      for (const auto& f : found[q]) hits += all[t].second == f.row;
+    recall += double(hits) / double(k);
   }
-  std::printf("synthetic\t%zu vectors\t%s\tquery median %.3f ms\trecall@%zu of the approximate "
-              "index %.3f (%zu queries)\n", o.synthetic, exact.description().c_str(), median(latencies),
+  std::printf("synthetic\t%zu vectors\texact plain scan\tquery median %.1f ms\trecall@%zu of the "
+              "approximate index %.3f (%zu queries)\n", o.synthetic, median(latencies),
               o.settings.k, recall / double(checked), checked);
   return 0;
 }

@@ -37,12 +37,12 @@ VectorIndex::VectorIndex(std::vector<float> vectors, std::size_t dimension, Inde
   if (exact_) {
     faiss_->index = std::make_unique<faiss::IndexFlatL2>(d);
   } else {
-    // About 4 sqrt(n) lists, each probed list then holds ~sqrt(n)/4 vectors; 32 probes scan
-    // ~1% of a million-case library, which keeps recall of the true neighbours high.
-    const auto lists = static_cast<std::size_t>(std::clamp(4.0 * std::sqrt(double(n)), 16.0, 65536.0));
+    // sqrt(n) lists of ~sqrt(n) vectors each; 32 probes scan ~3% of a million-case library,
+    // which keeps recall of the true neighbours high (measured in bench/library_results.md).
+    const auto lists = static_cast<std::size_t>(std::clamp(std::sqrt(double(n)), 16.0, 65536.0));
     faiss_->quantizer = std::make_unique<faiss::IndexFlatL2>(d);
     auto ivf = std::make_unique<faiss::IndexIVFFlat>(faiss_->quantizer.get(), d, lists);
-    const faiss::Index::idx_t training = std::min<faiss::Index::idx_t>(n, faiss::Index::idx_t(lists) * 40);
+    const faiss::Index::idx_t training = std::min<faiss::Index::idx_t>(n, faiss::Index::idx_t(lists) * 39);
     // Rows are taken evenly across the library so training does not see one centre only.
     std::vector<float> sample(std::size_t(training) * dimension);
     for (faiss::Index::idx_t t = 0; t < training; ++t) {
