@@ -71,7 +71,8 @@ Mask sphere(const Geometry& grid, const Vec3& centre_lps, double radius_mm) {
     for (std::size_t j = 0; j < grid.size[1]; ++j)
       for (std::size_t i = 0; i < grid.size[0]; ++i) {
         const Vec3 p = to_physical.apply({double(i), double(j), double(k)});
-        const double d = std::hypot(p[0] - centre_lps[0], p[1] - centre_lps[1], p[2] - centre_lps[2]);
+        const double d =
+            std::hypot(p[0] - centre_lps[0], p[1] - centre_lps[1], p[2] - centre_lps[2]);
         if (d <= radius_mm) mask.at(i, j, k) = 1;
       }
   return mask;
@@ -96,11 +97,13 @@ TEST(SoopArteryTable, IsTheFractionOfEachTerritoryThatTheLesionCovers) {
     const Mask mask = read_mask(soop() / "lesions" / (id + "_lesion.nii.gz"));
     ASSERT_TRUE(mask.geometry.same_grid(atlas136.geometry));
     std::map<int, double> lesion_voxels;
-    for (std::size_t n = 0; n < mask.size(); ++n) if (mask[n]) lesion_voxels[atlas136[n]] += 1;
+    for (std::size_t n = 0; n < mask.size(); ++n)
+      if (mask[n]) lesion_voxels[atlas136[n]] += 1;
     EXPECT_EQ(double(count_nonzero(mask)), table.at(id).at(0)) << id;
     for (const auto& [label, fraction] : table.at(id)) {
       if (label == 0) continue;
-      EXPECT_NEAR(lesion_voxels[label] / territory_voxels[label], fraction, 1e-9) << id << " " << label;
+      EXPECT_NEAR(lesion_voxels[label] / territory_voxels[label], fraction, 1e-9)
+          << id << " " << label;
     }
   }
 }
@@ -122,8 +125,8 @@ TEST(LesionFeatures, TerritoryVolumesAgreeWithSoopArteryTableWithinResamplingErr
   double sum_abs = 0, sum_upstream = 0;
   std::vector<double> moved_shares;
   for (const auto& id : sample_ids(table)) {
-    const auto features = extract_features(read_mask(soop() / "lesions" / (id + "_lesion.nii.gz")),
-                                           atlases());
+    const auto features =
+        extract_features(read_mask(soop() / "lesions" / (id + "_lesion.nii.gz")), atlases());
     EXPECT_NEAR(features.volume_ml, table.at(id).at(0) / 1000.0, 1e-9) << id;
     double lesion_abs = 0, lesion_upstream = 0;
     for (std::size_t r = 0; r < territories.regions.size(); ++r) {
@@ -215,7 +218,8 @@ TEST(LesionFeatures, MasksNotInMniSpaceAreRefused) {
   EXPECT_THROW(extract_features(sphere(shifted, {150, 150, 140}, 10), atlases()), Error);
 
   // MNI-sized box, but the lesion sits outside the brain (scalp, above the vertex).
-  EXPECT_THROW(extract_features(sphere(atlases().library_grid(), {0, 0, 100}, 6), atlases()), Error);
+  EXPECT_THROW(extract_features(sphere(atlases().library_grid(), {0, 0, 100}, 6), atlases()),
+               Error);
 }
 
 TEST(LesionRuns, EncodeAndDecodeAreInverse) {

@@ -2,10 +2,9 @@
 // cohort, and the library commands end to end on an analysis folder.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "strokefair/core/error.hpp"
 #include "strokefair/io/image_io.hpp"
@@ -41,7 +40,8 @@ Mask sphere(const Geometry& grid, const Vec3& centre_lps, double radius_mm) {
     for (std::size_t j = 0; j < grid.size[1]; ++j)
       for (std::size_t i = 0; i < grid.size[0]; ++i) {
         const Vec3 p = to_physical.apply({double(i), double(j), double(k)});
-        if (std::hypot(p[0] - centre_lps[0], p[1] - centre_lps[1], p[2] - centre_lps[2]) <= radius_mm)
+        if (std::hypot(p[0] - centre_lps[0], p[1] - centre_lps[1], p[2] - centre_lps[2]) <=
+            radius_mm)
           mask.at(i, j, k) = 1;
       }
   return mask;
@@ -125,7 +125,8 @@ TEST(SimilarCases, PredictionIsTheMeanOfTheNeighboursWithTheirRange) {
   EXPECT_EQ(json["prediction"]["nihss"]["high"], 12.0);
   int with_mrs = 0, grades = 0;
   for (const auto& n : json["neighbors"]) with_mrs += n.contains("mrs");
-  for (const auto& [grade, count] : json["summary"]["mrs"]["grades"].items()) grades += count.get<int>();
+  for (const auto& [grade, count] : json["summary"]["mrs"]["grades"].items())
+    grades += count.get<int>();
   EXPECT_EQ(grades, with_mrs);
   const std::string html = similar_to_html(result, library.layout(), settings);
   EXPECT_NE(html.find("<section class=\"similar-cases\">"), std::string::npos);
@@ -156,8 +157,9 @@ TEST(FrequencyMaps, CountAndProportionPerVoxel) {
   const FrequencyMaps maps = frequency_maps(cases, atlases().library_grid());
   const Geometry& g = atlases().library_grid();
   const Vec3 centre = g.physical_to_voxel().apply(left_mca);
-  const std::size_t at = g.index(std::size_t(std::lround(centre[0])), std::size_t(std::lround(centre[1])),
-                                 std::size_t(std::lround(centre[2])));
+  const std::size_t at =
+      g.index(std::size_t(std::lround(centre[0])), std::size_t(std::lround(centre[1])),
+              std::size_t(std::lround(centre[2])));
   EXPECT_EQ(maps.count[at], 3.f);  // the three left MCA spheres
   EXPECT_NEAR(maps.proportion[at], 0.5f, 1e-6);
   double total = 0;
@@ -211,24 +213,30 @@ TEST(LibraryCommands, AddAnalysisFolderThenSimilarAsJson) {
   // A hand-made analysis folder in the layout `analyze` writes.
   const fs::path dwi = dir / "analysis" / "sub-test01" / "ses-1" / "dwi";
   fs::create_directories(dwi);
-  const std::string mask_name = "sub-test01_ses-1_space-MNI152NLin2009cSym_label-L_desc-auto_mask.nii.gz";
+  const std::string mask_name =
+      "sub-test01_ses-1_space-MNI152NLin2009cSym_label-L_desc-auto_mask.nii.gz";
   write_mask(sphere(template_grid(), left_mca, 8), dwi / mask_name);
   std::ofstream(dwi / "sub-test01_ses-1_summary.json")
-      << nlohmann::json{{"subject", "test01"}, {"session", "1"}, {"lesion_volume_ml", 2.1},
-                        {"hemisphere", "left"}, {"template", "MNI152NLin2009cSym"},
+      << nlohmann::json{{"subject", "test01"},
+                        {"session", "1"},
+                        {"lesion_volume_ml", 2.1},
+                        {"hemisphere", "left"},
+                        {"template", "MNI152NLin2009cSym"},
                         {"files", {{"lesion_mask_mni", "sub-test01/ses-1/dwi/" + mask_name}}}}
              .dump();
   std::ofstream(dir / "clinical.tsv") << "participant_id\tnihss\tmrs\nsub-test01_ses-1\t9\t2\n";
   const std::string lib = (dir / "lib.db").string();
 
   ASSERT_EQ(test::run_strokefair("library add " + lib + " " + (dir / "analysis").string() +
-                                 " --clinical " + (dir / "clinical.tsv").string()), 0);
+                                 " --clinical " + (dir / "clinical.tsv").string()),
+            0);
   // Adding it again is refused and changes nothing.
   EXPECT_EQ(test::run_strokefair("library add " + lib + " " + (dir / "analysis").string()), 3);
 
   const auto out = dir / "similar.json";
   ASSERT_EQ(test::run_strokefair("similar " + lib + " " + (dir / "analysis").string() + " --json",
-                                 out.string()), 0);
+                                 out.string()),
+            0);
   nlohmann::json result;
   std::ifstream(out) >> result;
   ASSERT_EQ(result["neighbors"].size(), 1u);
@@ -239,7 +247,8 @@ TEST(LibraryCommands, AddAnalysisFolderThenSimilarAsJson) {
   EXPECT_NEAR(result["prediction"]["mrs"]["high"].get<double>(), 2.0, 1e-6);
 
   EXPECT_EQ(test::run_strokefair("library map " + lib + " --where \"nihss >= 5\" -o " +
-                                 (dir / "maps" / "freq.nii.gz").string()), 0);
+                                 (dir / "maps" / "freq.nii.gz").string()),
+            0);
   EXPECT_TRUE(fs::exists(dir / "maps" / "freq_proportion.nii.gz"));
   EXPECT_TRUE(fs::exists(dir / "maps" / "freq.png"));
   const Image count = read_image(dir / "maps" / "freq.nii.gz");
@@ -254,8 +263,10 @@ TEST(LibraryCommands, BadInputFailsClearlyAndLeavesNoLibraryBehind) {
   write_mask(Mask(template_grid()), dir / "empty.nii.gz");
   const std::string lib = (dir / "lib.db").string();
   const auto err = (dir / "err.txt").string();
-  EXPECT_EQ(test::run_strokefair("library add " + lib + " --mask " + (dir / "empty.nii.gz").string() +
-                                 " --id sub-1", "/dev/null", err), 3);
+  EXPECT_EQ(test::run_strokefair(
+                "library add " + lib + " --mask " + (dir / "empty.nii.gz").string() + " --id sub-1",
+                "/dev/null", err),
+            3);
   std::ifstream in(err);
   const std::string message((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(message.find("empty"), std::string::npos) << message;
@@ -264,9 +275,12 @@ TEST(LibraryCommands, BadInputFailsClearlyAndLeavesNoLibraryBehind) {
   // A clinical table without the case's row.
   write_mask(sphere(template_grid(), left_mca, 5), dir / "lesion.nii.gz");
   std::ofstream(dir / "c.tsv") << "participant_id\tnihss\nsub-2\t3\n";
-  EXPECT_EQ(test::run_strokefair("library add " + lib + " --mask " + (dir / "lesion.nii.gz").string() +
-                                 " --id sub-1 --clinical " + (dir / "c.tsv").string()), 3);
+  EXPECT_EQ(
+      test::run_strokefair("library add " + lib + " --mask " + (dir / "lesion.nii.gz").string() +
+                           " --id sub-1 --clinical " + (dir / "c.tsv").string()),
+      3);
   EXPECT_FALSE(fs::exists(lib));
-  EXPECT_EQ(test::run_strokefair("similar " + lib + " --mask " + (dir / "lesion.nii.gz").string()), 3);
+  EXPECT_EQ(test::run_strokefair("similar " + lib + " --mask " + (dir / "lesion.nii.gz").string()),
+            3);
   EXPECT_EQ(test::run_strokefair("library map " + lib + " --where \"nihss >\" -o x.nii.gz"), 2);
 }

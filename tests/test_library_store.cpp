@@ -22,7 +22,8 @@ FeatureAtlases tiny_atlases() {
   grid.size = {4, 4, 4};
   for (Atlas* atlas : {&atlases.territories, &atlases.vascular, &atlases.anatomy}) {
     atlas->labels = LabelImage(grid);
-    atlas->regions = {{1, "AL", "a left", Hemisphere::left}, {2, "AR", "a right", Hemisphere::right}};
+    atlas->regions = {{1, "AL", "a left", Hemisphere::left},
+                      {2, "AR", "a right", Hemisphere::right}};
   }
   return atlases;
 }
@@ -64,7 +65,8 @@ TEST(LibraryStore, CasesRoundTripWithTheirFeaturesAndClinicalFields) {
   const auto atlases = tiny_atlases();
   {
     Library library = Library::open(dir / "lib.db", OpenMode::create_or_update, &atlases);
-    library.add({tiny_case("sub-002", 1.5, 0, {{"nihss", 4}, {"sex", "F"}}), tiny_case("sub-001", 0, 3)});
+    library.add(
+        {tiny_case("sub-002", 1.5, 0, {{"nihss", 4}, {"sex", "F"}}), tiny_case("sub-001", 0, 3)});
   }
   const Library library = Library::open(dir / "lib.db", OpenMode::read);
   const auto cases = library.cases(std::nullopt, true);
@@ -83,8 +85,9 @@ TEST(LibraryStore, AFailedAddLeavesTheLibraryUnchanged) {
   Library library = Library::open(dir / "lib.db", OpenMode::create_or_update, &atlases);
   library.add({tiny_case("sub-001", 1, 0)});
   // The second batch holds a new case and a duplicate: neither may be added.
-  const std::string message =
-      error_of([&] { library.add({tiny_case("sub-002", 1, 0), tiny_case("sub-001", 2, 0)}); });
+  const std::string message = error_of([&] {
+    library.add({tiny_case("sub-002", 1, 0), tiny_case("sub-001", 2, 0)});
+  });
   EXPECT_NE(message.find("sub-001 is already in the library"), std::string::npos) << message;
   EXPECT_EQ(library.size(), 1u);
   // Features of another layout are refused too, also without a trace.
@@ -113,8 +116,9 @@ TEST(LibraryStore, ClinicalUpdateWithAnUnknownIdChangesNothing) {
 
 TEST(LibraryStore, OpeningSomethingElseIsAClearError) {
   const auto dir = test::temp_dir("store-not-library");
-  EXPECT_NE(error_of([&] { Library::open(dir / "missing.db", OpenMode::read); }).find("no such library"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { Library::open(dir / "missing.db", OpenMode::read); }).find("no such library"),
+      std::string::npos);
   write_text(dir / "text.db", "not a database at all, just text that is long enough........");
   EXPECT_THROW(Library::open(dir / "text.db", OpenMode::read), Error);
 }
@@ -141,14 +145,16 @@ TEST(ClinicalTable, BadTablesGiveMessagesThatNameTheProblem) {
   const auto message = [&](const std::string& name, const std::string& text) {
     return error_of([&] { read_clinical_table(write_text(dir / name, text)); });
   };
-  EXPECT_NE(message("dup.tsv", header + "sub-1\t3\nsub-2\t4\nsub-1\t5\n").find("listed twice (first on line 2)"),
+  EXPECT_NE(message("dup.tsv", header + "sub-1\t3\nsub-2\t4\nsub-1\t5\n")
+                .find("listed twice (first on line 2)"),
             std::string::npos);
   EXPECT_NE(message("empty.tsv", header + "sub-1\t\n").find("write n/a"), std::string::npos);
   EXPECT_NE(message("latin1.tsv", "participant_id\tsite\nsub-1\tH\xF4pital\n").find("not UTF-8"),
             std::string::npos);
   EXPECT_NE(message("cells.tsv", header + "sub-1\t3\t4\n").find("3 cells where the header has 2"),
             std::string::npos);
-  EXPECT_NE(message("noid.tsv", "subject\tnihss\nsub-1\t3\n").find("participant_id"), std::string::npos);
+  EXPECT_NE(message("noid.tsv", "subject\tnihss\nsub-1\t3\n").find("participant_id"),
+            std::string::npos);
   EXPECT_NE(message("missing.tsv", "").find("empty"), std::string::npos);
 }
 
@@ -161,8 +167,9 @@ TEST(Utf8, AcceptsMultibyteAndRefusesBrokenSequences) {
 
 TEST(WhereFilter, TranslatesToParameterisedSql) {
   const auto c = parse_where("nihss >= 10 and (sex = F or age > 80)");
-  EXPECT_EQ(c.sql, "((json_extract(clinical, ?) >= ?) AND ((json_extract(clinical, ?) = ?) OR "
-                   "(json_extract(clinical, ?) > ?)))");
+  EXPECT_EQ(c.sql,
+            "((json_extract(clinical, ?) >= ?) AND ((json_extract(clinical, ?) = ?) OR "
+            "(json_extract(clinical, ?) > ?)))");
   ASSERT_EQ(c.parameters.size(), 6u);
   EXPECT_EQ(c.parameters[0], "$.\"nihss\"");
   EXPECT_EQ(c.parameters[1], 10.0);
@@ -188,8 +195,7 @@ TEST(WhereFilter, SelectsTheMatchingCasesFromALibrary) {
   Library library = Library::open(dir / "lib.db", OpenMode::create_or_update, &atlases);
   library.add({tiny_case("sub-1", 1, 0, {{"nihss", 12}, {"sex", "F"}}),
                tiny_case("sub-2", 1, 0, {{"nihss", 3}, {"sex", "F"}}),
-               tiny_case("sub-3", 0, 1, {{"nihss", 15}, {"sex", "M"}}),
-               tiny_case("sub-4", 0, 1)});
+               tiny_case("sub-3", 0, 1, {{"nihss", 15}, {"sex", "M"}}), tiny_case("sub-4", 0, 1)});
   const auto ids = [&](const std::string& where) {
     std::vector<std::string> out;
     for (const auto& c : library.cases(parse_where(where))) out.push_back(c.id);

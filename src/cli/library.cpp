@@ -54,7 +54,8 @@ struct LibraryOptions {
 };
 
 // Attaches clinical rows to new cases; a case whose id the table lacks is an error.
-void attach_clinical(std::vector<NewCase>& cases, const ClinicalTable& table, const fs::path& path) {
+void attach_clinical(std::vector<NewCase>& cases, const ClinicalTable& table,
+                     const fs::path& path) {
   for (auto& c : cases) {
     const auto row = table.find(c.id);
     if (row == table.end()) {
@@ -92,8 +93,9 @@ int run_add(const LibraryOptions& o, const GlobalOptions& globals) {
   if (!o.clinical.empty()) table = read_clinical_table(o.clinical);
   if (!has_case) {
     if (!fs::exists(o.library)) {
-      throw input_error(o.library.string(), "no such library; clinical fields are added with the "
-                                            "cases (library add ... --clinical)");
+      throw input_error(o.library.string(),
+                        "no such library; clinical fields are added with the "
+                        "cases (library add ... --clinical)");
     }
     Library library = Library::open(o.library, OpenMode::create_or_update);
     library.update_clinical(*table);
@@ -140,13 +142,15 @@ int run_import(const LibraryOptions& o, const GlobalOptions& globals) {
   }
   if (progress) std::fprintf(stderr, "\n");
   if (!unknown.empty() && o.require_clinical) {
-    throw input_error(o.participants.string(),
-                      "has no row for " + std::to_string(unknown.size()) + " mask(s), e.g. " +
-                          unknown.front() + "; nothing was imported");
+    throw input_error(o.participants.string(), "has no row for " + std::to_string(unknown.size()) +
+                                                   " mask(s), e.g. " + unknown.front() +
+                                                   "; nothing was imported");
   }
   if (!unknown.empty()) {
-    spdlog::warn("{} has no row for {} mask(s), e.g. {}: they are imported without clinical "
-                 "fields", o.participants.string(), unknown.size(), unknown.front());
+    spdlog::warn(
+        "{} has no row for {} mask(s), e.g. {}: they are imported without clinical "
+        "fields",
+        o.participants.string(), unknown.size(), unknown.front());
   }
   std::size_t with_clinical = 0;
   for (auto& c : cases) {
@@ -157,9 +161,10 @@ int run_import(const LibraryOptions& o, const GlobalOptions& globals) {
   }
 
   add_to_library(o.library, atlases, cases, o.replace);
-  spdlog::info("imported {} case(s), {} with clinical fields, in {:.1f} s; {} participant row(s) "
-               "have no mask", cases.size(), with_clinical, seconds_since(start),
-               table.size() - with_clinical);
+  spdlog::info(
+      "imported {} case(s), {} with clinical fields, in {:.1f} s; {} participant row(s) "
+      "have no mask",
+      cases.size(), with_clinical, seconds_since(start), table.size() - with_clinical);
   return 0;
 }
 
@@ -168,7 +173,8 @@ int run_map(const LibraryOptions& o, const GlobalOptions& globals) {
   if (!o.where.empty()) where = parse_where(o.where);
   const Library library = Library::open(o.library, OpenMode::read);
   const auto cases = library.cases(where, true);
-  if (cases.empty()) throw Error("no case matches --where \"" + o.where + "\"", ExitCode::bad_input);
+  if (cases.empty())
+    throw Error("no case matches --where \"" + o.where + "\"", ExitCode::bad_input);
 
   const FrequencyMaps maps = frequency_maps(cases, library.layout().library_grid);
   const std::string name = o.map_output.filename().string();
@@ -196,8 +202,11 @@ int run_map(const LibraryOptions& o, const GlobalOptions& globals) {
 }
 
 nlohmann::json metrics_json(const PredictionMetrics& m) {
-  return {{"cases", m.cases}, {"pearson_r", m.pearson_r}, {"mae", m.mean_absolute_error},
-          {"interval_coverage", m.interval_coverage}, {"mean_interval_width", m.mean_interval_width}};
+  return {{"cases", m.cases},
+          {"pearson_r", m.pearson_r},
+          {"mae", m.mean_absolute_error},
+          {"interval_coverage", m.interval_coverage},
+          {"mean_interval_width", m.mean_interval_width}};
 }
 
 int run_evaluate(const LibraryOptions& o) {
@@ -207,25 +216,31 @@ int run_evaluate(const LibraryOptions& o) {
   const auto& s = o.settings;
   if (o.json) {
     const auto& r = e.retrieval;
-    std::cout << nlohmann::json{
-                     {"settings", {{"k", s.k}, {"territory_weight", s.territory_weight},
-                                   {"anatomy_weight", s.anatomy_weight},
-                                   {"volume_weight", s.volume_weight}, {"side_weight", s.side_weight},
-                                   {"bandwidth", s.bandwidth},
-                                   {"interval", {s.interval_low, s.interval_high}}}},
-                     {"nihss", metrics_json(e.nihss)},
-                     {"mrs", metrics_json(e.mrs)},
-                     {"retrieval", {{"queries", r.queries}, {"top", r.top},
-                                    {"same_territory", r.same_territory}, {"same_side", r.same_side},
-                                    {"chance_territory", r.chance_territory},
-                                    {"chance_side", r.chance_side}}}}
+    std::cout << nlohmann::json{{"settings",
+                                 {{"k", s.k},
+                                  {"territory_weight", s.territory_weight},
+                                  {"anatomy_weight", s.anatomy_weight},
+                                  {"volume_weight", s.volume_weight},
+                                  {"side_weight", s.side_weight},
+                                  {"bandwidth", s.bandwidth},
+                                  {"interval", {s.interval_low, s.interval_high}}}},
+                                {"nihss", metrics_json(e.nihss)},
+                                {"mrs", metrics_json(e.mrs)},
+                                {"retrieval",
+                                 {{"queries", r.queries},
+                                  {"top", r.top},
+                                  {"same_territory", r.same_territory},
+                                  {"same_side", r.same_side},
+                                  {"chance_territory", r.chance_territory},
+                                  {"chance_side", r.chance_side}}}}
                      .dump(2)
               << "\n";
     return 0;
   }
   std::printf("k=%zu territory=%.2f anatomy=%.2f volume=%.2f side=%.2f bandwidth=%.2f\n", s.k,
               s.territory_weight, s.anatomy_weight, s.volume_weight, s.side_weight, s.bandwidth);
-  for (const auto& [name, m] : {std::pair<const char*, PredictionMetrics>{"NIHSS", e.nihss}, {"mRS", e.mrs}}) {
+  for (const auto& [name, m] :
+       {std::pair<const char*, PredictionMetrics>{"NIHSS", e.nihss}, {"mRS", e.mrs}}) {
     std::printf("%-6s n=%zu r=%.3f MAE=%.2f coverage=%.3f width=%.2f\n", name, m.cases, m.pearson_r,
                 m.mean_absolute_error, m.interval_coverage, m.mean_interval_width);
   }
@@ -255,9 +270,10 @@ int run_benchmark(const LibraryOptions& o) {
     const auto found = real.nearest(lesion, o.settings.k);
     latencies.push_back(seconds_since(start) * 1000);
   }
-  std::printf("library\t%zu cases\t%s\tquery median %.3f ms (%zu queries, k=%zu, incl. feature vector)\n",
-              real.cases().size(), real.index().description().c_str(), median(latencies), o.queries,
-              o.settings.k);
+  std::printf(
+      "library\t%zu cases\t%s\tquery median %.3f ms (%zu queries, k=%zu, incl. feature vector)\n",
+      real.cases().size(), real.index().description().c_str(), median(latencies), o.queries,
+      o.settings.k);
   if (o.synthetic == 0) return 0;
 
   std::vector<std::vector<float>> real_vectors;
@@ -289,7 +305,8 @@ int run_benchmark(const LibraryOptions& o) {
     latencies.push_back(seconds_since(start) * 1000);
   }
   std::printf("synthetic\t%zu vectors\t%s\tbuild %.1f s\tquery median %.3f ms (%zu queries)\n",
-              o.synthetic, approximate.description().c_str(), build_s, median(latencies), o.queries);
+              o.synthetic, approximate.description().c_str(), build_s, median(latencies),
+              o.queries);
   if (approximate.exact()) return 0;
 
   // Recall: share of the exact k nearest (by a plain scan) that the approximate index returned.
@@ -315,9 +332,10 @@ int run_benchmark(const LibraryOptions& o) {
       for (const auto& f : found[q]) hits += all[t].second == f.row;
     recall += double(hits) / double(k);
   }
-  std::printf("synthetic\t%zu vectors\texact plain scan\tquery median %.1f ms\trecall@%zu of the "
-              "approximate index %.3f (%zu queries)\n", o.synthetic, median(latencies),
-              o.settings.k, recall / double(checked), checked);
+  std::printf(
+      "synthetic\t%zu vectors\texact plain scan\tquery median %.1f ms\trecall@%zu of the "
+      "approximate index %.3f (%zu queries)\n",
+      o.synthetic, median(latencies), o.settings.k, recall / double(checked), checked);
   return 0;
 }
 
@@ -341,8 +359,10 @@ void add_settings_options(CLI::App* app, RetrievalSettings& s) {
   app->add_option("--covariate-adjustment", s.covariate_adjustment,
                   "Share of the library-wide volume and age slopes applied to neighbours' outcomes")
       ->capture_default_str();
-  app->add_option("--interval-low", s.interval_low, "Lower quantile of the interval")->capture_default_str();
-  app->add_option("--interval-high", s.interval_high, "Upper quantile of the interval")->capture_default_str();
+  app->add_option("--interval-low", s.interval_low, "Lower quantile of the interval")
+      ->capture_default_str();
+  app->add_option("--interval-high", s.interval_high, "Upper quantile of the interval")
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -350,12 +370,14 @@ void add_settings_options(CLI::App* app, RetrievalSettings& s) {
 Command add_library(CLI::App& program, const GlobalOptions& globals) {
   auto o = std::make_shared<LibraryOptions>();
   CLI::App* app = program.add_subcommand(
-      "library", "Build the similar-case library: add analysed cases, import a cohort, map lesions");
+      "library",
+      "Build the similar-case library: add analysed cases, import a cohort, map lesions");
   app->require_subcommand(1);
 
   CLI::App* add = app->add_subcommand(
-      "add", "Add analysed case(s) to LIBRARY (created when missing), or with --clinical only, "
-             "update clinical fields of cases already there");
+      "add",
+      "Add analysed case(s) to LIBRARY (created when missing), or with --clinical only, "
+      "update clinical fields of cases already there");
   add->add_option("LIBRARY", o->library, "Library file (SQLite)")->required();
   add->add_option("ANALYSIS_DIR", o->analysis_dir, "'strokefair analyze' output folder");
   add->add_option("--mask", o->mask, "Lesion mask in MNI space (instead of an analysis folder)");
@@ -364,13 +386,15 @@ Command add_library(CLI::App& program, const GlobalOptions& globals) {
   add->add_flag("--replace", o->replace, "Replace cases that are already in the library");
 
   CLI::App* import = app->add_subcommand(
-      "import", "Import a cohort: every sub-<label>_*.nii.gz MNI lesion mask of a folder with "
-                "its participants.tsv row, in one transaction");
+      "import",
+      "Import a cohort: every sub-<label>_*.nii.gz MNI lesion mask of a folder with "
+      "its participants.tsv row, in one transaction");
   import->add_option("LIBRARY", o->library, "Library file (SQLite)")->required();
   import->add_option("--masks", o->masks_dir, "Folder of MNI lesion masks")->required();
   import->add_option("--participants", o->participants, "participants.tsv")->required();
-  import->add_flag("--skip-invalid", o->skip_invalid, "Skip (with a warning) masks that are empty "
-                                                      "or not in MNI space instead of failing");
+  import->add_flag("--skip-invalid", o->skip_invalid,
+                   "Skip (with a warning) masks that are empty "
+                   "or not in MNI space instead of failing");
   import->add_flag("--require-clinical", o->require_clinical,
                    "Fail when a mask has no participants.tsv row (default: import it without "
                    "clinical fields)");
@@ -380,8 +404,10 @@ Command add_library(CLI::App& program, const GlobalOptions& globals) {
       "map", "Lesion frequency maps (count and proportion per voxel, NIfTI and PNG montage)");
   map->add_option("LIBRARY", o->library, "Library file (SQLite)")->required();
   map->add_option("--where", o->where, "Subgroup, e.g. \"nihss >= 10 and sex = F\"");
-  map->add_option("-o,--output", o->map_output, "Count map (.nii.gz); the proportion map and the "
-                                                "PNG are written beside it")->required();
+  map->add_option("-o,--output", o->map_output,
+                  "Count map (.nii.gz); the proportion map and the "
+                  "PNG are written beside it")
+      ->required();
 
   CLI::App* evaluate = app->add_subcommand(
       "evaluate", "Leave-one-out cross-validation of NIHSS/mRS prediction and retrieval");

@@ -45,8 +45,10 @@ int run_similar(const SimilarOptions& o, const GlobalOptions& globals) {
   const Library library = Library::open(o.library, OpenMode::read);
   const FeatureAtlases atlases = load_feature_atlases(DataStore(globals.data_dir));
   if (!FeatureLayout::of(atlases).same_as(library.layout())) {
-    throw Error(o.library.string() + ": the library was built with other atlases than the "
-                "data directory holds", ExitCode::bad_input);
+    throw Error(o.library.string() +
+                    ": the library was built with other atlases than the "
+                    "data directory holds",
+                ExitCode::bad_input);
   }
 
   const CaseSource source = query_source(o);
@@ -83,9 +85,11 @@ int run_similar(const SimilarOptions& o, const GlobalOptions& globals) {
 Command add_similar(CLI::App& program, const GlobalOptions& globals) {
   auto o = std::make_shared<SimilarOptions>();
   CLI::App* app = program.add_subcommand(
-      "similar", "Find the library cases with the most similar lesions and summarise their outcome");
+      "similar",
+      "Find the library cases with the most similar lesions and summarise their outcome");
   app->add_option("LIBRARY", o->library, "Library file made by 'strokefair library'")->required();
-  app->add_option("ANALYSIS_DIR", o->analysis_dir, "'strokefair analyze' output folder of one case");
+  app->add_option("ANALYSIS_DIR", o->analysis_dir,
+                  "'strokefair analyze' output folder of one case");
   app->add_option("--mask", o->mask, "Lesion mask in MNI space (instead of an analysis folder)");
   app->add_option("-k", o->k, "Number of similar cases")->capture_default_str();
   app->add_option("--age", o->age, "Patient's age in years; adjusts the prediction");

@@ -1,10 +1,9 @@
 // Finding lesion masks and case ids in analysis folders and mask folders.
 #include "strokefair/library/case_input.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "strokefair/core/error.hpp"
 #include "strokefair/io/image_io.hpp"
@@ -49,13 +48,15 @@ CaseSource case_from_summary(const fs::path& summary_path, const fs::path& analy
     // Older summaries: the mask sits beside the summary under its BIDS name.
     for (const auto& entry : fs::directory_iterator(summary_path.parent_path())) {
       const std::string name = entry.path().filename().string();
-      if (name.find("_space-MNI") != std::string::npos && ends_with(name, "_label-L_desc-auto_mask.nii.gz"))
+      if (name.find("_space-MNI") != std::string::npos &&
+          ends_with(name, "_label-L_desc-auto_mask.nii.gz"))
         source.mask_path = entry.path();
     }
   }
   if (source.mask_path.empty() || !fs::exists(source.mask_path)) {
-    throw input_error(summary_path.string(), "names no lesion mask in MNI space that exists "
-                                             "(files.lesion_mask_mni)");
+    throw input_error(summary_path.string(),
+                      "names no lesion mask in MNI space that exists "
+                      "(files.lesion_mask_mni)");
   }
   source.mask_path = fs::absolute(source.mask_path).lexically_normal();
   return source;
@@ -74,8 +75,9 @@ std::vector<CaseSource> cases_in_analysis(const fs::path& analysis_dir) {
   }
   std::sort(summaries.begin(), summaries.end());
   if (summaries.empty()) {
-    throw input_error(analysis_dir.string(), "holds no *_summary.json (is it a 'strokefair "
-                                             "analyze' output folder?)");
+    throw input_error(analysis_dir.string(),
+                      "holds no *_summary.json (is it a 'strokefair "
+                      "analyze' output folder?)");
   }
   std::vector<CaseSource> cases;
   for (const auto& summary : summaries) cases.push_back(case_from_summary(summary, analysis_dir));
@@ -87,7 +89,8 @@ std::vector<CaseSource> cases_in_mask_folder(const fs::path& masks_dir) {
   std::vector<CaseSource> cases;
   for (const auto& entry : fs::directory_iterator(masks_dir)) {
     const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || !(ends_with(name, ".nii.gz") || ends_with(name, ".nii"))) continue;
+    if (!entry.is_regular_file() || !(ends_with(name, ".nii.gz") || ends_with(name, ".nii")))
+      continue;
     const std::string id = name.substr(0, name.find('_'));
     if (id.rfind("sub-", 0) != 0 || id.size() <= 4 || id.find('.') != std::string::npos) {
       throw input_error(entry.path().string(), "file name does not start with sub-<label>_");
@@ -99,8 +102,8 @@ std::vector<CaseSource> cases_in_mask_folder(const fs::path& masks_dir) {
   for (std::size_t i = 1; i < cases.size(); ++i) {
     if (cases[i].id == cases[i - 1].id) {
       throw input_error(masks_dir.string(), "two masks for " + cases[i].id + ": " +
-                                                cases[i - 1].mask_path.filename().string() + " and " +
-                                                cases[i].mask_path.filename().string());
+                                                cases[i - 1].mask_path.filename().string() +
+                                                " and " + cases[i].mask_path.filename().string());
     }
   }
   if (cases.empty()) throw input_error(masks_dir.string(), "holds no .nii or .nii.gz masks");

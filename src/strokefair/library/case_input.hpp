@@ -11,9 +11,9 @@
 namespace strokefair {
 
 struct CaseSource {
-  std::string id;                  // "sub-<label>" or "sub-<label>_ses-<session>"
-  std::filesystem::path mask_path; // the lesion mask in MNI space
-  std::string source;              // what the user named: the analysis folder or the mask
+  std::string id;                   // "sub-<label>" or "sub-<label>_ses-<session>"
+  std::filesystem::path mask_path;  // the lesion mask in MNI space
+  std::string source;               // what the user named: the analysis folder or the mask
 };
 
 // Every summary JSON under an analysis folder, with the MNI lesion mask it names. Throws

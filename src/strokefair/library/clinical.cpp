@@ -39,11 +39,16 @@ bool is_valid_utf8(const std::string& text) {
   while (i < text.size()) {
     const auto byte = static_cast<unsigned char>(text[i]);
     int follow = 0;
-    if (byte < 0x80) follow = 0;
-    else if ((byte & 0xE0) == 0xC0 && byte >= 0xC2) follow = 1;
-    else if ((byte & 0xF0) == 0xE0) follow = 2;
-    else if ((byte & 0xF8) == 0xF0 && byte <= 0xF4) follow = 3;
-    else return false;
+    if (byte < 0x80)
+      follow = 0;
+    else if ((byte & 0xE0) == 0xC0 && byte >= 0xC2)
+      follow = 1;
+    else if ((byte & 0xF0) == 0xE0)
+      follow = 2;
+    else if ((byte & 0xF8) == 0xF0 && byte <= 0xF4)
+      follow = 3;
+    else
+      return false;
     if (i + follow >= text.size()) return false;
     for (int f = 1; f <= follow; ++f) {
       if ((static_cast<unsigned char>(text[i + f]) & 0xC0) != 0x80) return false;
@@ -55,8 +60,12 @@ bool is_valid_utf8(const std::string& text) {
 
 std::string canonical_field_name(const std::string& column) {
   static const std::map<std::string, std::string> aliases = {
-      {"gs_rankin_6isdeath", "mrs"}, {"mrs_90", "mrs"},          {"mrs90", "mrs"},
-      {"mrs_90d", "mrs"},            {"nihss_admission", "nihss"}, {"nihss_adm", "nihss"},
+      {"gs_rankin_6isdeath", "mrs"},
+      {"mrs_90", "mrs"},
+      {"mrs90", "mrs"},
+      {"mrs_90d", "mrs"},
+      {"nihss_admission", "nihss"},
+      {"nihss_adm", "nihss"},
       {"admission_nihss", "nihss"},
   };
   const auto it = aliases.find(column);
@@ -92,21 +101,25 @@ ClinicalTable read_clinical_table(const std::filesystem::path& path) {
     const std::vector<std::string> cells = split_row(line);
     if (cells.size() != header.size()) {
       throw Error(where + ": " + std::to_string(cells.size()) + " cells where the header has " +
-                  std::to_string(header.size()), ExitCode::bad_input);
+                      std::to_string(header.size()),
+                  ExitCode::bad_input);
     }
     const std::string& id = cells[0];
-    if (id.empty() || id == "n/a") throw Error(where + ": participant_id is missing", ExitCode::bad_input);
+    if (id.empty() || id == "n/a")
+      throw Error(where + ": participant_id is missing", ExitCode::bad_input);
     const auto [previous, inserted] = first_line.emplace(id, line_number);
     if (!inserted) {
       throw Error(where + ": participant " + id + " is listed twice (first on line " +
-                  std::to_string(previous->second) + ")", ExitCode::bad_input);
+                      std::to_string(previous->second) + ")",
+                  ExitCode::bad_input);
     }
 
     ClinicalRecord record = ClinicalRecord::object();
     for (std::size_t c = 1; c < cells.size(); ++c) {
       if (cells[c].empty()) {
-        throw Error(where + ": empty cell in column " + header[c] + " (write n/a for a missing value)",
-                    ExitCode::bad_input);
+        throw Error(
+            where + ": empty cell in column " + header[c] + " (write n/a for a missing value)",
+            ExitCode::bad_input);
       }
       if (cells[c] == "n/a") continue;
       record[canonical_field_name(header[c])] = cell_value(cells[c]);

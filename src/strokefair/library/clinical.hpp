@@ -1,10 +1,9 @@
 // Clinical tables in the BIDS participants.tsv form: one row per case, checked strictly.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace strokefair {

@@ -25,7 +25,8 @@ struct Collected {
     m.cases = truth.size();
     if (truth.empty()) return m;
     m.pearson_r = pearson_correlation(truth, predicted);
-    for (std::size_t i = 0; i < truth.size(); ++i) m.mean_absolute_error += std::abs(truth[i] - predicted[i]);
+    for (std::size_t i = 0; i < truth.size(); ++i)
+      m.mean_absolute_error += std::abs(truth[i] - predicted[i]);
     m.mean_absolute_error /= double(truth.size());
     m.interval_coverage = double(covered) / double(truth.size());
     m.mean_interval_width = width / double(truth.size());
@@ -38,7 +39,10 @@ struct Collected {
 double pearson_correlation(const std::vector<double>& x, const std::vector<double>& y) {
   const double n = double(x.size());
   double mx = 0, my = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) { mx += x[i]; my += y[i]; }
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    mx += x[i];
+    my += y[i];
+  }
   mx /= n;
   my /= n;
   double sxy = 0, sxx = 0, syy = 0;
@@ -71,8 +75,10 @@ Evaluation cross_validate(const CaseIndex& index, std::size_t top) {
     const auto neighbours =
         index.nearest(lesion, std::max(prediction_candidates(settings.k), top), c.id, age);
     const Prediction prediction = index.predict(neighbours, {c.volume_ml, age}, &c);
-    if (auto v = clinical_number(c.clinical, "nihss"); v && prediction.nihss) nihss.add(*v, *prediction.nihss);
-    if (auto v = clinical_number(c.clinical, "mrs"); v && prediction.mrs) mrs.add(*v, *prediction.mrs);
+    if (auto v = clinical_number(c.clinical, "nihss"); v && prediction.nihss)
+      nihss.add(*v, *prediction.nihss);
+    if (auto v = clinical_number(c.clinical, "mrs"); v && prediction.mrs)
+      mrs.add(*v, *prediction.mrs);
 
     const std::string territory = dominant_territory(lesion, index.layout());
     const Hemisphere side = lesion_side(lesion, index.layout());

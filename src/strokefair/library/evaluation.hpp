@@ -6,7 +6,7 @@
 namespace strokefair {
 
 struct PredictionMetrics {
-  std::size_t cases = 0;        // held-out cases with the field and at least one neighbour value
+  std::size_t cases = 0;  // held-out cases with the field and at least one neighbour value
   double pearson_r = 0;
   double mean_absolute_error = 0;
   double interval_coverage = 0;  // share of held-out values inside [low, high]

@@ -28,10 +28,10 @@ FeatureAtlases load_feature_atlases(const DataStore& store);
 using RegionVolumes = std::vector<double>;
 
 struct LesionFeatures {
-  double volume_ml = 0;              // counted on the mask's own grid
-  RegionVolumes territory_ml;        // arterial level 1
-  RegionVolumes vascular_ml;         // arterial level 2
-  RegionVolumes anatomy_ml;          // JHU-MNI 189
+  double volume_ml = 0;                   // counted on the mask's own grid
+  RegionVolumes territory_ml;             // arterial level 1
+  RegionVolumes vascular_ml;              // arterial level 2
+  RegionVolumes anatomy_ml;               // JHU-MNI 189
   Hemisphere side = Hemisphere::midline;  // side holding most of the lesion's territory volume
   // The lesion on the library grid as (first voxel index, run length) pairs.
   std::vector<std::uint32_t> lesion_runs;

@@ -20,13 +20,15 @@ FrequencyMaps frequency_maps(const std::vector<StoredCase>& cases, const Geometr
     for (std::size_t r = 0; r + 1 < c.lesion_runs.size(); r += 2) {
       const std::size_t first = c.lesion_runs[r], length = c.lesion_runs[r + 1];
       if (first + length > maps.count.size()) {
-        throw Error(c.id + ": stored lesion map does not fit the library grid", ExitCode::bad_input);
+        throw Error(c.id + ": stored lesion map does not fit the library grid",
+                    ExitCode::bad_input);
       }
       for (std::size_t n = first; n < first + length; ++n) maps.count[n] += 1.f;
     }
   }
   if (maps.cases > 0) {
-    for (std::size_t n = 0; n < maps.count.size(); ++n) maps.proportion[n] = maps.count[n] / float(maps.cases);
+    for (std::size_t n = 0; n < maps.count.size(); ++n)
+      maps.proportion[n] = maps.count[n] / float(maps.cases);
   }
   return maps;
 }
@@ -64,7 +66,8 @@ void write_png(const std::filesystem::path& path, std::size_t width, std::size_t
   }
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
-  if (std::fclose(file) != 0) throw Error(path.string() + ": cannot be written", ExitCode::output_failed);
+  if (std::fclose(file) != 0)
+    throw Error(path.string() + ": cannot be written", ExitCode::output_failed);
 }
 
 }  // namespace
@@ -83,7 +86,8 @@ void write_montage_png(const FrequencyMaps& maps, const std::optional<Image>& ba
 
   float peak = 0, background_peak = 0;
   for (float v : maps.proportion.voxels) peak = std::max(peak, v);
-  if (background) for (float v : background->voxels) background_peak = std::max(background_peak, v);
+  if (background)
+    for (float v : background->voxels) background_peak = std::max(background_peak, v);
 
   std::vector<Rgb> pixels(std::size_t(width * columns) * std::size_t(height * rows));
   for (std::size_t s = 0; s < slices.size(); ++s) {
@@ -100,7 +104,8 @@ void write_montage_png(const FrequencyMaps& maps, const std::optional<Image>& ba
         const std::size_t n = g.index(std::size_t(i), std::size_t(j), std::size_t(k));
         Rgb colour;
         if (background && background_peak > 0) {
-          const auto grey = std::uint8_t(std::clamp(background->voxels[n] / background_peak, 0.f, 1.f) * 200);
+          const auto grey =
+              std::uint8_t(std::clamp(background->voxels[n] / background_peak, 0.f, 1.f) * 200);
           colour = {grey, grey, grey};
         }
         if (maps.count[n] >= 1 && peak > 0) colour = hot(maps.proportion[n] / peak);

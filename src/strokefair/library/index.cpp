@@ -42,7 +42,8 @@ VectorIndex::VectorIndex(std::vector<float> vectors, std::size_t dimension, Inde
     const auto lists = static_cast<std::size_t>(std::clamp(std::sqrt(double(n)), 16.0, 65536.0));
     faiss_->quantizer = std::make_unique<faiss::IndexFlatL2>(d);
     auto ivf = std::make_unique<faiss::IndexIVFFlat>(faiss_->quantizer.get(), d, lists);
-    const faiss::Index::idx_t training = std::min<faiss::Index::idx_t>(n, faiss::Index::idx_t(lists) * 39);
+    const faiss::Index::idx_t training =
+        std::min<faiss::Index::idx_t>(n, faiss::Index::idx_t(lists) * 39);
     // Rows are taken evenly across the library so training does not see one centre only.
     std::vector<float> sample(std::size_t(training) * dimension);
     for (faiss::Index::idx_t t = 0; t < training; ++t) {
@@ -72,7 +73,8 @@ std::string VectorIndex::description() const {
 }
 
 std::vector<Neighbour> VectorIndex::search(const std::vector<float>& query, std::size_t k) const {
-  if (query.size() != dimension_) throw Error("query vector has the wrong length", ExitCode::internal);
+  if (query.size() != dimension_)
+    throw Error("query vector has the wrong length", ExitCode::internal);
   k = std::min(k, count_);
   std::vector<Neighbour> found;
   if (k == 0) return found;

@@ -12,8 +12,8 @@ namespace strokefair {
 enum class IndexKind { automatic, exact, approximate };
 
 struct Neighbour {
-  std::size_t row = 0;   // row of the vector in the order it was added
-  double distance = 0;   // Euclidean
+  std::size_t row = 0;  // row of the vector in the order it was added
+  double distance = 0;  // Euclidean
 };
 
 class VectorIndex {
@@ -22,7 +22,8 @@ class VectorIndex {
   static constexpr std::size_t exact_limit = 50000;
 
   // `vectors` holds `count` rows of `dimension` floats.
-  VectorIndex(std::vector<float> vectors, std::size_t dimension, IndexKind kind = IndexKind::automatic);
+  VectorIndex(std::vector<float> vectors, std::size_t dimension,
+              IndexKind kind = IndexKind::automatic);
   VectorIndex(VectorIndex&&) noexcept;
   ~VectorIndex();
 

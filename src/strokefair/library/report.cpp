@@ -24,11 +24,20 @@ std::string escape_html(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -58,7 +67,9 @@ std::string interval_text(const std::optional<Interval>& interval) {
 
 nlohmann::json interval_json(const std::optional<Interval>& interval) {
   if (!interval) return nullptr;
-  return {{"value", interval->value}, {"low", interval->low}, {"high", interval->high},
+  return {{"value", interval->value},
+          {"low", interval->low},
+          {"high", interval->high},
           {"cases", interval->cases}};
 }
 
@@ -101,19 +112,22 @@ nlohmann::json outcome_summary(const std::vector<SimilarCase>& neighbours) {
     }
   }
   if (!nihss.empty()) {
-    summary["nihss"] = {{"cases", nihss.size()}, {"median", quantile(nihss, 0.5)},
+    summary["nihss"] = {{"cases", nihss.size()},       {"median", quantile(nihss, 0.5)},
                         {"q1", quantile(nihss, 0.25)}, {"q3", quantile(nihss, 0.75)},
-                        {"min", quantile(nihss, 0)}, {"max", quantile(nihss, 1)}};
+                        {"min", quantile(nihss, 0)},   {"max", quantile(nihss, 1)}};
   }
   if (mrs_cases) {
     nlohmann::json grades = nlohmann::json::object();
     for (const auto& [grade, count] : mrs_counts) grades[std::to_string(grade)] = count;
-    summary["mrs"] = {{"cases", mrs_cases}, {"grades", grades},
+    summary["mrs"] = {{"cases", mrs_cases},
+                      {"grades", grades},
                       {"share_0_2", double(mrs_good) / double(mrs_cases)}};
   }
   if (!age.empty()) {
-    summary["age"] = {{"cases", age.size()}, {"median", quantile(age, 0.5)},
-                      {"q1", quantile(age, 0.25)}, {"q3", quantile(age, 0.75)}};
+    summary["age"] = {{"cases", age.size()},
+                      {"median", quantile(age, 0.5)},
+                      {"q1", quantile(age, 0.25)},
+                      {"q3", quantile(age, 0.75)}};
   }
   for (const auto& [field, counts] : text_counts) summary[field] = counts;
   return summary;
@@ -132,17 +146,19 @@ nlohmann::json similar_to_json(const SimilarResult& result, const FeatureLayout&
     item["side"] = to_string(lesion_side(profile_of(*n.stored), layout));
     neighbours.push_back(item);
   }
-  return {{"query", {{"source", result.query},
-                     {"lesion_volume_ml", result.lesion.volume_ml},
-                     {"territory", dominant_territory(result.lesion, layout)},
-                     {"side", to_string(lesion_side(result.lesion, layout))}}},
+  return {{"query",
+           {{"source", result.query},
+            {"lesion_volume_ml", result.lesion.volume_ml},
+            {"territory", dominant_territory(result.lesion, layout)},
+            {"side", to_string(lesion_side(result.lesion, layout))}}},
           {"library_size", result.library_size},
           {"index", result.index_description},
           {"k", result.neighbours.size()},
           {"neighbors", neighbours},
-          {"prediction", {{"nihss", interval_json(result.prediction.nihss)},
-                          {"mrs", interval_json(result.prediction.mrs)},
-                          {"interval", {settings.interval_low, settings.interval_high}}}},
+          {"prediction",
+           {{"nihss", interval_json(result.prediction.nihss)},
+            {"mrs", interval_json(result.prediction.mrs)},
+            {"interval", {settings.interval_low, settings.interval_high}}}},
           {"summary", outcome_summary(result.neighbours)}};
 }
 
@@ -161,7 +177,8 @@ std::string similar_to_text(const SimilarResult& result, const FeatureLayout& la
     const LesionProfile other = profile_of(*n.stored);
     out << std::setw(22) << n.stored->id << std::setw(11) << format_number(n.similarity, 3)
         << std::setw(10) << format_number(n.stored->volume_ml, 1) << std::setw(10)
-        << dominant_territory(other, layout) << std::setw(8) << to_string(lesion_side(other, layout));
+        << dominant_territory(other, layout) << std::setw(8)
+        << to_string(lesion_side(other, layout));
     for (const auto& f : shown_fields) out << std::setw(7) << field_text(n.stored->clinical, f);
     out << "\n";
   }
@@ -199,7 +216,8 @@ std::string similar_to_html(const SimilarResult& result, const FeatureLayout& la
         << "</td><td>" << format_number(n.stored->volume_ml, 1) << "</td><td>"
         << escape_html(dominant_territory(other, layout)) << "</td><td>"
         << to_string(lesion_side(other, layout)) << "</td>";
-    for (const auto& f : shown_fields) out << "<td>" << escape_html(field_text(n.stored->clinical, f)) << "</td>";
+    for (const auto& f : shown_fields)
+      out << "<td>" << escape_html(field_text(n.stored->clinical, f)) << "</td>";
     out << "</tr>\n";
   }
   out << "</table>\n</section>\n";

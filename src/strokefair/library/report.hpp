@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "strokefair/library/retrieval.hpp"
@@ -11,7 +10,7 @@
 namespace strokefair {
 
 struct SimilarResult {
-  std::string query;            // what was queried (folder or mask), never a patient name
+  std::string query;  // what was queried (folder or mask), never a patient name
   LesionProfile lesion;
   std::vector<SimilarCase> neighbours;
   Prediction prediction;

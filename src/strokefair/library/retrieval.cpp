@@ -15,8 +15,10 @@ void append_regions(std::vector<float>& vector, const RegionVolumes& volumes, do
                     bool log_ml) {
   const double total = std::accumulate(volumes.begin(), volumes.end(), 0.0);
   for (double v : volumes) {
-    if (log_ml) vector.push_back(float(weight * std::log1p(v)));
-    else vector.push_back(float(total > 0 ? weight * std::sqrt(v / total) : 0.0));
+    if (log_ml)
+      vector.push_back(float(weight * std::log1p(v)));
+    else
+      vector.push_back(float(total > 0 ? weight * std::sqrt(v / total) : 0.0));
   }
 }
 
@@ -156,7 +158,8 @@ CovariateModel::CovariateModel(const std::vector<StoredCase>& cases, const std::
   }
 }
 
-std::array<double, 2> CovariateModel::covariates(double volume_ml, std::optional<double> age) const {
+std::array<double, 2> CovariateModel::covariates(double volume_ml,
+                                                 std::optional<double> age) const {
   return {std::log(volume_ml + 0.1), age.value_or(mean_age_)};
 }
 
@@ -193,7 +196,8 @@ std::array<double, 2> CovariateModel::slopes(const StoredCase* excluded) const {
 
 std::optional<Interval> predict_field(const std::vector<SimilarCase>& neighbours,
                                       const std::string& field, const RetrievalSettings& settings,
-                                      const CovariateModel& model, const std::array<double, 2>& slopes,
+                                      const CovariateModel& model,
+                                      const std::array<double, 2>& slopes,
                                       const QueryCovariates& query) {
   // The k nearest that have the field; the caller passes a longer list for this. Each value is
   // moved to the query's volume and age (age only when both are known).
@@ -206,7 +210,8 @@ std::optional<Interval> predict_field(const std::vector<SimilarCase>& neighbours
     const auto case_age = clinical_number(n.stored->clinical, "age");
     const auto x = model.covariates(n.stored->volume_ml, case_age);
     double adjusted = *value + settings.covariate_adjustment * slopes[0] * (query_x[0] - x[0]);
-    if (query.age && case_age) adjusted += settings.covariate_adjustment * slopes[1] * (query_x[1] - x[1]);
+    if (query.age && case_age)
+      adjusted += settings.covariate_adjustment * slopes[1] * (query_x[1] - x[1]);
     values_distances.emplace_back(model.clamp(adjusted), n.distance);
   }
   if (values_distances.empty()) return std::nullopt;
@@ -231,8 +236,10 @@ std::optional<Interval> predict_field(const std::vector<SimilarCase>& neighbours
 
 Prediction CaseIndex::predict(const std::vector<SimilarCase>& neighbours,
                               const QueryCovariates& query, const StoredCase* excluded) const {
-  return {predict_field(neighbours, "nihss", settings_, nihss_model_, nihss_model_.slopes(excluded), query),
-          predict_field(neighbours, "mrs", settings_, mrs_model_, mrs_model_.slopes(excluded), query)};
+  return {
+      predict_field(neighbours, "nihss", settings_, nihss_model_, nihss_model_.slopes(excluded),
+                    query),
+      predict_field(neighbours, "mrs", settings_, mrs_model_, mrs_model_.slopes(excluded), query)};
 }
 
 }  // namespace strokefair

@@ -15,7 +15,7 @@ namespace strokefair {
 // How lesions are compared and neighbours are weighted. The defaults were chosen by
 // leave-one-out cross-validation on the SOOP development subset (bench/library_results.md).
 struct RetrievalSettings {
-  std::size_t k = 30;              // neighbours that have the outcome, for prediction
+  std::size_t k = 30;             // neighbours that have the outcome, for prediction
   double territory_weight = 1.0;  // on sqrt of the lesion's share per level-1 territory
   double anatomy_weight = 0.5;    // on sqrt of the lesion's share per JHU-MNI region
   double volume_weight = 0.5;     // on ln(lesion mL + 0.1)
@@ -31,7 +31,7 @@ struct RetrievalSettings {
   // Each neighbour's outcome is moved to the query's lesion volume and age along slopes fitted
   // over the whole library (0: off, 1: the fitted slopes).
   double covariate_adjustment = 1.0;
-  double interval_low = 0.1;      // weighted quantiles of the neighbours' outcomes
+  double interval_low = 0.1;  // weighted quantiles of the neighbours' outcomes
   double interval_high = 0.9;
 };
 
@@ -128,7 +128,8 @@ class CaseIndex {
 // `settings.k` neighbours that have it, each adjusted to the query's covariates by `slopes`.
 std::optional<Interval> predict_field(const std::vector<SimilarCase>& neighbours,
                                       const std::string& field, const RetrievalSettings& settings,
-                                      const CovariateModel& model, const std::array<double, 2>& slopes,
+                                      const CovariateModel& model,
+                                      const std::array<double, 2>& slopes,
                                       const QueryCovariates& query);
 
 // How many nearest cases to fetch so that k of them likely have a given clinical field.

@@ -53,8 +53,10 @@ class Statement {
     sqlite3_bind_blob(statement_, at, bytes ? data : "", int(bytes), SQLITE_TRANSIENT);
   }
   void bind(int at, const nlohmann::json& value) {
-    if (value.is_number()) bind(at, value.get<double>());
-    else bind(at, value.get<std::string>());
+    if (value.is_number())
+      bind(at, value.get<double>());
+    else
+      bind(at, value.get<std::string>());
   }
   // True while there is a row to read.
   bool step() {
@@ -104,8 +106,8 @@ class Transaction {
 
 nlohmann::json regions_to_json(const std::vector<AtlasRegion>& regions) {
   auto list = nlohmann::json::array();
-  for (const auto& r : regions) list.push_back({{"label", r.label}, {"name", r.name},
-                                                {"side", to_string(r.side)}});
+  for (const auto& r : regions)
+    list.push_back({{"label", r.label}, {"name", r.name}, {"side", to_string(r.side)}});
   return list;
 }
 
@@ -116,16 +118,18 @@ std::vector<AtlasRegion> regions_from_json(const nlohmann::json& list) {
     r.label = item.at("label").get<std::int32_t>();
     r.name = item.at("name").get<std::string>();
     const auto side = item.at("side").get<std::string>();
-    r.side = side == "left" ? Hemisphere::left : side == "right" ? Hemisphere::right
-                                                                   : Hemisphere::midline;
+    r.side = side == "left"    ? Hemisphere::left
+             : side == "right" ? Hemisphere::right
+                               : Hemisphere::midline;
     regions.push_back(r);
   }
   return regions;
 }
 
 Hemisphere side_from_text(const std::string& side) {
-  return side == "left" ? Hemisphere::left : side == "right" ? Hemisphere::right
-                                                              : Hemisphere::midline;
+  return side == "left"    ? Hemisphere::left
+         : side == "right" ? Hemisphere::right
+                           : Hemisphere::midline;
 }
 
 std::string utc_now() {
@@ -154,8 +158,11 @@ nlohmann::json FeatureLayout::to_json() const {
   return {{"territories", regions_to_json(territories)},
           {"vascular", regions_to_json(vascular)},
           {"anatomy", regions_to_json(anatomy)},
-          {"library_grid", {{"size", g.size}, {"spacing", g.spacing}, {"origin", g.origin},
-                            {"direction", g.direction}}}};
+          {"library_grid",
+           {{"size", g.size},
+            {"spacing", g.spacing},
+            {"origin", g.origin},
+            {"direction", g.direction}}}};
 }
 
 FeatureLayout FeatureLayout::from_json(const nlohmann::json& json) {
@@ -182,13 +189,14 @@ Library Library::open(const std::filesystem::path& path, OpenMode mode,
                       const FeatureAtlases* atlases) {
   const bool exists = std::filesystem::exists(path);
   if (!exists && mode == OpenMode::read) {
-    throw input_error(path.string(), "no such library (create one with 'strokefair library add' "
-                                     "or 'library import')");
+    throw input_error(path.string(),
+                      "no such library (create one with 'strokefair library add' "
+                      "or 'library import')");
   }
   Library library;
   library.path_ = path;
-  const int flags = mode == OpenMode::read ? SQLITE_OPEN_READONLY
-                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int flags =
+      mode == OpenMode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path.c_str(), &library.db_, flags, nullptr) != SQLITE_OK) {
     throw database_error(library.db_, path.string());
   }
@@ -272,9 +280,10 @@ void Library::add(const std::vector<NewCase>& cases, bool replace) {
                     ExitCode::bad_input);
       }
     }
-    Statement insert(db_, verb + " INTO cases(id, source, mask_path, mask_sha256, "
-                                 "lesion_volume_ml, side, features, lesion_runs, clinical, added) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement insert(db_, verb +
+                              " INTO cases(id, source, mask_path, mask_sha256, "
+                              "lesion_volume_ml, side, features, lesion_runs, clinical, added) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const auto features = feature_blob(c.features);
     insert.bind(1, c.id);
     insert.bind(2, c.source);
@@ -298,8 +307,10 @@ void Library::update_clinical(const ClinicalTable& table) {
     Statement current(db_, "SELECT clinical FROM cases WHERE id = ?");
     current.bind(1, id);
     if (!current.step()) {
-      throw Error("the clinical table lists " + id + ", which is not in the library; nothing "
-                  "was changed", ExitCode::bad_input);
+      throw Error("the clinical table lists " + id +
+                      ", which is not in the library; nothing "
+                      "was changed",
+                  ExitCode::bad_input);
     }
     auto merged = nlohmann::json::parse(current.text(0));
     merged.update(record);

@@ -32,8 +32,8 @@ struct FeatureLayout {
 
 struct NewCase {
   std::string id;
-  std::string source;                 // the analysis folder or mask it was added from
-  std::filesystem::path mask_path;    // absolute
+  std::string source;               // the analysis folder or mask it was added from
+  std::filesystem::path mask_path;  // absolute
   std::string mask_sha256;
   LesionFeatures features;
   ClinicalRecord clinical = ClinicalRecord::object();

@@ -27,7 +27,10 @@ std::vector<Token> tokenize(const std::string& s) {
   };
   while (i < s.size()) {
     const char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
     const std::size_t start = i;
     if (c == '(' || c == ')') {
       tokens.push_back({c == '(' ? TokenKind::open : TokenKind::close, std::string(1, c), start});
@@ -50,7 +53,8 @@ std::vector<Token> tokenize(const std::string& s) {
       tokens.push_back({TokenKind::number, s.substr(i, end - (s.c_str() + i)), start});
       i = end - s.c_str();
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '-'))
+      while (i < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '-'))
         ++i;
       tokens.push_back({TokenKind::word, s.substr(start, i - start), start});
     } else {
@@ -85,7 +89,8 @@ class Parser {
   }
   [[noreturn]] void fail(const std::string& what) const {
     throw Error("--where: " + what + " at character " + std::to_string(peek().position + 1) +
-                    " of \"" + expression_ + "\"", ExitCode::usage);
+                    " of \"" + expression_ + "\"",
+                ExitCode::usage);
   }
 
   std::string parse_or(std::vector<nlohmann::json>& parameters) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -19,8 +18,8 @@ namespace strokefair {
 //   value      := number | 'text' | "text" | bare word (e.g. M, left)
 // Example: nihss >= 10 and (sex = F or age > 80)
 struct SqlCondition {
-  std::string sql;                        // e.g. "(json_extract(clinical, ?) >= ?)"
-  std::vector<nlohmann::json> parameters; // bound in order: strings and numbers
+  std::string sql;                         // e.g. "(json_extract(clinical, ?) >= ?)"
+  std::vector<nlohmann::json> parameters;  // bound in order: strings and numbers
 };
 
 // Throws Error(usage) with the position of the problem for an expression it cannot parse.
