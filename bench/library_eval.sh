@@ -22,6 +22,7 @@ export OMP_NUM_THREADS=1  # one core, as the latency targets are stated
   --participants "$soop/participants.tsv" 2>"$work/import.txt"
 import_s=$(grep "Elapsed (wall clock)" "$work/import.txt" | awk '{print $NF}')
 import_kb=$(grep "Maximum resident set size" "$work/import.txt" | awk '{print $NF}')
+import_cpu=$(awk '/User time|System time/ {s += $NF} END {printf "%.1f", s}' "$work/import.txt")
 imported=$(grep -o "imported [0-9]* case(s), [0-9]* with clinical fields" "$work/import.txt")
 
 row() {  # settings label, then evaluate options
@@ -72,7 +73,8 @@ PY
   echo "## Benchmark"
   echo
   echo "- Import of $(ls "$soop/lesions" | wc -l) SOOP masks (157x189x136, 1 mm) into a new library:"
-  echo "  wall time $import_s (m:ss), peak resident memory $((import_kb / 1024)) MiB."
+  echo "  wall time $import_s (m:ss) on the shared machine, CPU time (user + system) ${import_cpu} s,"
+  echo "  peak resident memory $((import_kb / 1024)) MiB."
   echo '- Query latency, median of 200 queries, k = 30, one thread (`strokefair library benchmark'
   echo "  LIBRARY --synthetic $synthetic\`; synthetic vectors are real feature vectors drawn at"
   echo "  random plus Gaussian noise, sd 0.05 per component):"
