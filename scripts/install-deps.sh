@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config ccache
+  build-essential cmake ninja-build pkg-config ccache clang-format git
   libinsighttoolkit5-dev   # image I/O (NIfTI, MetaImage), registration, distance maps
   libcli11-dev             # command-line parsing
   nlohmann-json3-dev       # JSON
@@ -16,7 +16,7 @@ packages=(
   libcurl4-openssl-dev     # fetching data assets
   mricron-data             # templates and anatomical atlases
   dcm2niix dcmtk           # DICOM conversion and test-data editing
-  python3-nibabel python3-numpy # tests cross-check NIfTI reading with an independent reader
+  time util-linux          # benchmarks: /usr/bin/time, taskset
 )
 
 missing=()

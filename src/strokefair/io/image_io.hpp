@@ -9,7 +9,7 @@
 namespace strokefair {
 
 struct ImageFileInfo {
-  int dimensions = 0;                       // as stored, trailing size-1 axes dropped
+  int dimensions = 0;  // as stored, trailing size-1 axes dropped
   std::array<std::size_t, 4> size{1, 1, 1, 1};
 };
 
@@ -34,6 +34,9 @@ Mask read_mask(const std::filesystem::path& path);
 // Writes images; `.nii.gz` output has a gzip header with no file name and zero time.
 void write_image(const Image& image, const std::filesystem::path& path);
 void write_mask(const Mask& mask, const std::filesystem::path& path);
+
+// Writes a list of 3D volumes on one grid as a 4D image.
+void write_series(const std::vector<Image>& volumes, const std::filesystem::path& path);
 
 // True when the file name ends in an extension that read_image understands.
 bool is_image_file_name(const std::filesystem::path& path);

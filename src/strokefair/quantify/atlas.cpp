@@ -17,9 +17,12 @@ namespace strokefair {
 
 std::string to_string(Hemisphere side) {
   switch (side) {
-    case Hemisphere::left: return "left";
-    case Hemisphere::right: return "right";
-    case Hemisphere::midline: return "midline";
+    case Hemisphere::left:
+      return "left";
+    case Hemisphere::right:
+      return "right";
+    case Hemisphere::midline:
+      return "midline";
   }
   return "midline";
 }
@@ -155,8 +158,10 @@ std::vector<AtlasRegion> arterial_regions(const std::string& table_path, bool le
       r.label = std::stoi(f[3]);
       r.name = f[5] + side_letter(side);
       static const std::map<std::string, std::string> long_names = {
-          {"ACA", "anterior cerebral artery"}, {"MCA", "middle cerebral artery"},
-          {"PCA", "posterior cerebral artery"}, {"VB", "vertebro-basilar"},
+          {"ACA", "anterior cerebral artery"},
+          {"MCA", "middle cerebral artery"},
+          {"PCA", "posterior cerebral artery"},
+          {"VB", "vertebro-basilar"},
           {"LV", "lateral ventricle"}};
       auto it = long_names.find(f[5]);
       r.description = (it != long_names.end() ? it->second : f[5]) + " " + to_string(side);
@@ -206,8 +211,8 @@ void check_consistency(Atlas& atlas) {
   const auto volumes = atlas.region_volumes_ml();
   for (const auto& [label, ml] : volumes) {
     if (!atlas.region(label)) {
-      throw input_error(atlas.image_path, "label " + std::to_string(label) +
-                                              " has no name in " + atlas.table_path);
+      throw input_error(atlas.image_path,
+                        "label " + std::to_string(label) + " has no name in " + atlas.table_path);
     }
   }
   atlas.regions.erase(std::remove_if(atlas.regions.begin(), atlas.regions.end(),
@@ -272,7 +277,8 @@ Atlas load_atlas(const DataStore& store, const std::string& id) {
   } else if (id == "jhu189") {
     atlas.title = "JHU-MNI anatomical labels (189)";
     atlas.table_path = atlas.image_path;
-    atlas.regions = regions_from_names(parse_label_lines(read_nifti_extension_text(atlas.image_path)));
+    atlas.regions =
+        regions_from_names(parse_label_lines(read_nifti_extension_text(atlas.image_path)));
     // mricron's jhu189 has a qform with a zero offset beside the correct sform (the 157x189x136
     // "clinical" box at RAS (78, -112, -50)); ITK takes the qform, so the sform is applied here.
     if (const auto sform = sform_geometry(atlas.image_path, atlas.labels.geometry)) {
