@@ -28,5 +28,7 @@ struct Command {
 Command add_analyze(CLI::App& program, const GlobalOptions& globals);
 Command add_evaluate(CLI::App& program, const GlobalOptions& globals);
 Command add_data(CLI::App& program, const GlobalOptions& globals);
+Command add_library(CLI::App& program, const GlobalOptions& globals);
+Command add_similar(CLI::App& program, const GlobalOptions& globals);
 
 }  // namespace strokefair::cli

@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
       cli::add_analyze(program, globals),
       cli::add_evaluate(program, globals),
       cli::add_data(program, globals),
+      cli::add_library(program, globals),
+      cli::add_similar(program, globals),
   };
 
   try {
