@@ -29,5 +29,8 @@ struct Command {
 Command add_analyze(CLI::App& program, const GlobalOptions& globals);
 Command add_evaluate(CLI::App& program, const GlobalOptions& globals);
 Command add_data(CLI::App& program, const GlobalOptions& globals);
+Command add_ingest(CLI::App& program, const GlobalOptions& globals);
+Command add_audit(CLI::App& program, const GlobalOptions& globals);
+Command add_validate(CLI::App& program, const GlobalOptions& globals);
 
 }  // namespace strokefair::cli

@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
       cli::add_analyze(program, globals),
       cli::add_evaluate(program, globals),
       cli::add_data(program, globals),
+      cli::add_ingest(program, globals),
+      cli::add_audit(program, globals),
+      cli::add_validate(program, globals),
   };
 
   try {

@@ -1,0 +1,38 @@
+// `strokefair validate`: BIDS conformance of a dataset and its derivatives, from the schema.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "strokefair/bids/validate.hpp"
+#include "strokefair/core/error.hpp"
+#include "strokefair/data/data_store.hpp"
+
+namespace strokefair::cli {
+namespace fs = std::filesystem;
+
+Command add_validate(CLI::App& program, const GlobalOptions& globals) {
+  auto dataset = std::make_shared<fs::path>();
+  auto schema = std::make_shared<fs::path>();
+  CLI::App* app = program.add_subcommand(
+      "validate", "Check a dataset (raw and derivatives) against the BIDS schema (exit 8 if not)");
+  app->add_option("dataset", *dataset, "Dataset folder")->required();
+  app->add_option("--schema", *schema,
+                  "BIDS schema JSON (default: bids/schema-1.11.1.json in the data directory)");
+  return {app, [dataset, schema, &globals] {
+            const fs::path schema_path =
+                schema->empty() ? DataStore(globals.data_dir).root() / "bids" / "schema-1.11.1.json"
+                                : *schema;
+            const auto issues = validate_dataset(*dataset, schema_path);
+            for (const auto& issue : issues) std::cout << issue.file << '\t' << issue.message << '\n';
+            if (!issues.empty()) {
+              spdlog::error("{} BIDS problem(s)", issues.size());
+              return static_cast<int>(ExitCode::findings);
+            }
+            spdlog::info("valid BIDS (schema {})", schema_path.filename().string());
+            return 0;
+          }};
+}
+
+}  // namespace strokefair::cli
