@@ -270,7 +270,10 @@ Classification classify_series(const ConvertedSeries& series,
     if (!matches) continue;
     Classification mapped{rule.kind, "mapping rule " + std::to_string(i + 1), rule.acquisition,
                           rule.task, false};
-    if (rule.kind == SeriesClass::dwi && series.bval.empty()) mapped.refused = true;
+    if (rule.kind == SeriesClass::dwi && series.bval.empty()) {
+      mapped.refused = true;
+      mapped.reason = "diffusion series without b-values (" + mapped.reason + ")";
+    }
     return mapped;
   }
   return automatic_class(series);
