@@ -34,6 +34,8 @@ const std::vector<Pattern>& text_patterns() {
       {std::regex(R"((\+\d{1,3}[ -]?)?\(?\d{3}\)?[ -]\d{3}[ -]\d{4})"), "looks like a phone number"},
       {std::regex(R"(\b(Street|Strasse|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b\.?,? ?\d+|\b\d+ [A-Z][a-z]+ (Street|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b)"),
        "looks like a street address"},
+      {std::regex(R"([a-z]+(strasse|straße|str\.|gasse|platz|weg) ?\d+)", std::regex::icase),
+       "looks like a street address"},
       {std::regex(R"(\b(MRN|mrn|Accession|accession|record number)\b)"), "mentions a record number"},
       {std::regex(R"(\b(Hospital|Klinikum|Clinic|Medical Cent(er|re)|Infirmary)\b)"),
        "looks like an institution name"},
