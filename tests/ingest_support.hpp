@@ -18,9 +18,7 @@ inline int shell(const std::string& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-inline bool have_program(const std::string& name) {
-  return shell("command -v " + name) == 0;
-}
+inline bool have_program(const std::string& name) { return shell("command -v " + name) == 0; }
 
 inline std::string file_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -61,9 +59,9 @@ inline std::string example(const std::string& name) {
   return std::string(STROKEFAIR_SOURCE_DIR) + "/docs/examples/" + name;
 }
 
-#define STROKEFAIR_REQUIRE_PROGRAM(name)                                   \
-  do {                                                                   \
-    if (!::strokefair::test::have_program(name))                         \
+#define STROKEFAIR_REQUIRE_PROGRAM(name)                                  \
+  do {                                                                    \
+    if (!::strokefair::test::have_program(name))                          \
       GTEST_SKIP() << name << " not installed (scripts/install-deps.sh)"; \
   } while (0)
 

@@ -69,12 +69,14 @@ TEST(Audit, FindsEachKindOfIdentifier) {
   std::strcpy(nifti.data() + 148, "Time=101010");
   const fs::path image = root / (anat + "sub-ABCD2345_ses-1_T2w.nii.gz");
   write_anonymous_gzip(nifti, image);
-  ASSERT_EQ(shell("cd " + image.parent_path().string() + " && gunzip -c " +
-                  image.filename().string() + " > raw.nii && gzip -c raw.nii > " +
-                  image.filename().string() + " && rm raw.nii && touch -d 2020-01-01 " +
-                  image.filename().string()), 0);
+  ASSERT_EQ(
+      shell("cd " + image.parent_path().string() + " && gunzip -c " + image.filename().string() +
+            " > raw.nii && gzip -c raw.nii > " + image.filename().string() +
+            " && rm raw.nii && touch -d 2020-01-01 " + image.filename().string()),
+      0);
   ASSERT_EQ(shell("cd " + image.parent_path().string() + " && cp " + image.filename().string() +
-                  " x.nii && gzip -f x.nii && mv x.nii.gz sub-ABCD2345_ses-1_FLAIR.nii.gz"), 0);
+                  " x.nii && gzip -f x.nii && mv x.nii.gz sub-ABCD2345_ses-1_FLAIR.nii.gz"),
+            0);
 
   const auto findings = audit_dataset(root, {"000123"});
   const std::string json = anat + "sub-ABCD2345_ses-1_T2w.json";

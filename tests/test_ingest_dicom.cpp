@@ -42,8 +42,8 @@ class SharedDicomIngest : public ::testing::Test {
 
 TEST_F(SharedDicomIngest, WritesThreeSubjectsWithCorrectSuffixesAndPhilipsBzeroAsZero) {
   const fs::path out = dir_ / "stdout.txt";
-  ASSERT_EQ(run_strokefair(ingest_args(dataset_, dicom_inputs(), "--participants " +
-                                                                     example("clinical-example.csv")),
+  ASSERT_EQ(run_strokefair(ingest_args(dataset_, dicom_inputs(),
+                                       "--participants " + example("clinical-example.csv")),
                            out.string()),
             0);
   const std::string report = read_all(out);

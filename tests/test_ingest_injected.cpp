@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Injection {
-  std::string folder;      // under dcm_qa_*/In
+  std::string folder;  // under dcm_qa_*/In
   std::string patient_id;
   std::string age;
 };
@@ -44,12 +44,12 @@ void write_injection_script(const fs::path& script, const fs::path& files, const
 const std::vector<std::string>& forbidden() {
   static const std::vector<std::string> values = {
       "M\xC3\xBCller", "M\xFCller", "Zo\xC3\xAB", "Fran\xC3\xA7ois", "Fran\xE7ois", "000123",
-      "0042",  "OTHERID778", "19290101", "1929-01-01", "20240305", "2024-03-05", "10:10:10",
+      "0042", "OTHERID778", "19290101", "1929-01-01", "20240305", "2024-03-05", "10:10:10",
       "101010", "ACC98765", "Strange", "Operatorova", "Klinikum", "Hauptstrasse", "Springfield",
       "555-0199", "said hello", "PATCOMMENTX", "STUDYDESCRX", "095Y", "045Y", "006M",
       // Present in the original headers of the shared data.
-      "Queens Medical", "Columbia", "MRC35131", "35131", "45190", "stc_test", "crlab",
-      "1969-07-14", "19690714"};
+      "Queens Medical", "Columbia", "MRC35131", "35131", "45190", "stc_test", "crlab", "1969-07-14",
+      "19690714"};
   return values;
 }
 
@@ -90,8 +90,8 @@ TEST_F(InjectedIdentifiers, TheInjectionWorksAndDcm2niixAloneLeaksThem) {
   // the test below is able to fail.
   const fs::path raw = dir_ / "raw";
   fs::create_directories(raw);
-  ASSERT_EQ(shell("dcm2niix -b y -ba n -z y -o " + raw.string() + " " +
-                  (dir_ / "dicom/ax").string()), 0);
+  ASSERT_EQ(
+      shell("dcm2niix -b y -ba n -z y -o " + raw.string() + " " + (dir_ / "dicom/ax").string()), 0);
   std::string sidecars;
   for (const auto& e : fs::directory_iterator(raw))
     if (e.path().extension() == ".json") sidecars += file_bytes(e.path());
@@ -116,7 +116,8 @@ TEST_F(InjectedIdentifiers, NoneReachesTheDataset) {
   std::size_t files = 0;
   for (const auto& e : fs::recursive_directory_iterator(dataset)) {
     const std::string relative = fs::relative(e.path(), dataset).string();
-    for (const auto& value : forbidden()) EXPECT_EQ(relative.find(value), std::string::npos) << relative;
+    for (const auto& value : forbidden())
+      EXPECT_EQ(relative.find(value), std::string::npos) << relative;
     if (!e.is_regular_file()) continue;
     ++files;
     std::string bytes = file_bytes(e.path());
@@ -142,8 +143,8 @@ TEST_F(InjectedIdentifiers, NoneReachesTheDataset) {
             std::string::npos);
 
   // The audit, given the original DICOM, agrees.
-  EXPECT_EQ(run_strokefair("audit " + dataset.string() + " --key " +
-                           (dir_ / "bids.key.json").string() + " --dicom " +
-                           (dir_ / "dicom").string()),
-            0);
+  EXPECT_EQ(
+      run_strokefair("audit " + dataset.string() + " --key " + (dir_ / "bids.key.json").string() +
+                     " --dicom " + (dir_ / "dicom").string()),
+      0);
 }

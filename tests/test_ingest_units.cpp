@@ -110,19 +110,26 @@ TEST(SeriesClassification, StandardContrastsFromTheirParameters) {
   using nlohmann::json;
   const std::vector<MappingRule> none;
   // GE IR-SPGR of the shared data: TE 2.8 ms, TR 7 ms, TI 400 ms.
-  EXPECT_EQ(classify_series(sidecar_only({{"EchoTime", 0.002832}, {"RepetitionTime", 0.006964},
-                                          {"InversionTime", 0.4}}), none).kind,
+  EXPECT_EQ(classify_series(
+                sidecar_only(
+                    {{"EchoTime", 0.002832}, {"RepetitionTime", 0.006964}, {"InversionTime", 0.4}}),
+                none)
+                .kind,
             SeriesClass::t1w);
-  EXPECT_EQ(classify_series(sidecar_only({{"EchoTime", 0.09}, {"RepetitionTime", 9.0},
-                                          {"InversionTime", 2.5}}), none).kind,
-            SeriesClass::flair);
+  EXPECT_EQ(
+      classify_series(
+          sidecar_only({{"EchoTime", 0.09}, {"RepetitionTime", 9.0}, {"InversionTime", 2.5}}), none)
+          .kind,
+      SeriesClass::flair);
   EXPECT_EQ(classify_series(sidecar_only({{"EchoTime", 0.1}, {"RepetitionTime", 4.0}}), none).kind,
             SeriesClass::t2w);
-  EXPECT_EQ(classify_series(sidecar_only({{"ImageType", {"DERIVED", "PRIMARY", "DIFFUSION",
-                                                         "ADC"}}}), none).kind,
+  EXPECT_EQ(classify_series(
+                sidecar_only({{"ImageType", {"DERIVED", "PRIMARY", "DIFFUSION", "ADC"}}}), none)
+                .kind,
             SeriesClass::adc);
-  EXPECT_EQ(classify_series(sidecar_only({{"ImageType", {"ORIGINAL", "PRIMARY", "DIFFUSION",
-                                                         "TRACEW"}}}), none).kind,
+  EXPECT_EQ(classify_series(
+                sidecar_only({{"ImageType", {"ORIGINAL", "PRIMARY", "DIFFUSION", "TRACEW"}}}), none)
+                .kind,
             SeriesClass::trace);
   EXPECT_EQ(classify_series(sidecar_only({{"EchoTime", 0.07}}, true), none).kind, SeriesClass::dwi);
   EXPECT_EQ(classify_series(sidecar_only({{"Modality", "CT"}}), none).kind, SeriesClass::ct);
@@ -137,8 +144,11 @@ TEST(SeriesClassification, DiffusionWithoutBvaluesIsRefused) {
 }
 
 TEST(SeriesClassification, EpiTimeSeriesIsNotGuessedButMappingDecides) {
-  const nlohmann::json raw = {{"ScanningSequence", "EP"}, {"ProtocolName", "ax_asc_35sl"},
-                              {"EchoTime", 0.03}, {"RepetitionTime", 3}, {"volumes", 2}};
+  const nlohmann::json raw = {{"ScanningSequence", "EP"},
+                              {"ProtocolName", "ax_asc_35sl"},
+                              {"EchoTime", 0.03},
+                              {"RepetitionTime", 3},
+                              {"volumes", 2}};
   EXPECT_EQ(classify_series(sidecar_only(raw), {}).kind, SeriesClass::unknown);
   MappingRule rule;
   rule.match["ProtocolName"] = "AX_*";  // case-insensitive glob
@@ -184,14 +194,19 @@ TEST_P(ClinicalTableErrors, RefusedWithOneLineNamingTheProblemAndNoId) {
 INSTANTIATE_TEST_SUITE_P(
     BadExports, ClinicalTableErrors,
     ::testing::Values(
-        std::make_pair(std::string("\xEF\xBB\xBFpatient_id,age\nP0077,50\n"), std::string("byte-order mark")),
-        std::make_pair(std::string("patient_id,age,sex\nP0077,50,M\xFC\n"), std::string("not UTF-8")),
-        std::make_pair(std::string("patient_id,age\n,50\n"), std::string("line 2: patient_id is missing")),
-        std::make_pair(std::string("patient_id,age\nP0077,50\nP0077,51\n"), std::string("line 3: a second row")),
+        std::make_pair(std::string("\xEF\xBB\xBFpatient_id,age\nP0077,50\n"),
+                       std::string("byte-order mark")),
+        std::make_pair(std::string("patient_id,age,sex\nP0077,50,M\xFC\n"),
+                       std::string("not UTF-8")),
+        std::make_pair(std::string("patient_id,age\n,50\n"),
+                       std::string("line 2: patient_id is missing")),
+        std::make_pair(std::string("patient_id,age\nP0077,50\nP0077,51\n"),
+                       std::string("line 3: a second row")),
         std::make_pair(std::string("patient_id,age,date_of_birth\nP0077,50,1970-01-01\n"),
                        std::string("column 'date_of_birth' is not a known clinical column")),
         std::make_pair(std::string("patient_id,sex\nP0077,X\n"), std::string("levels of sex")),
-        std::make_pair(std::string("patient_id,age\nP0077,fifty\n"), std::string("age is not a number"))));
+        std::make_pair(std::string("patient_id,age\nP0077,fifty\n"),
+                       std::string("age is not a number"))));
 
 TEST(ClinicalTable, AgesOver89BecomeNinetyIdsKeepLeadingZerosMissingIsNa) {
   const fs::path dir = test::temp_dir("clinical-good");

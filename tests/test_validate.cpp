@@ -2,9 +2,8 @@
 // dataset (zero errors required).
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "ingest_support.hpp"
 #include "strokefair/bids/validate.hpp"
@@ -31,7 +30,8 @@ bool has_issue(const std::vector<ValidationIssue>& issues, const std::string& fi
 }
 
 fs::path bids_validator() {
-  return fs::path(STROKEFAIR_BINARY).parent_path() / "bids-validator/node_modules/.bin/bids-validator";
+  return fs::path(STROKEFAIR_BINARY).parent_path() /
+         "bids-validator/node_modules/.bin/bids-validator";
 }
 
 }  // namespace
@@ -47,7 +47,8 @@ TEST(Validate, FindsNamingSidecarTableAndGzipProblems) {
   write(root / "sub-01/ses-1/func/sub-01_ses-1_task-rest_bold.nii", "");
   write(root / "sub-01/ses-1/dwi/sub-01_ses-1_dwi.nii", "");
   write(root / "sub-02/ses-1/anat/sub-03_ses-1_T1w.json", "{}");
-  write(root / "derivatives/lesions/dataset_description.json", R"({"Name": "l", "BIDSVersion": "1.11.1"})");
+  write(root / "derivatives/lesions/dataset_description.json",
+        R"({"Name": "l", "BIDSVersion": "1.11.1"})");
 
   const auto issues = validate_dataset(root, data_dir() / kSchema);
   EXPECT_TRUE(has_issue(issues, "dataset_description.json", "BIDSVersion"));
@@ -56,11 +57,13 @@ TEST(Validate, FindsNamingSidecarTableAndGzipProblems) {
   EXPECT_TRUE(has_issue(issues, "participants.tsv", "not described"));
   EXPECT_TRUE(has_issue(issues, "participants.tsv", "sub-02 is not listed"));
   EXPECT_TRUE(has_issue(issues, "sub-01/ses-1/anat/sub-01_ses-1_T1w.nii.gz", "not gzip"));
-  EXPECT_TRUE(has_issue(issues, "sub-01/ses-1/anat/sub-01_run-1_ses-1_T1w.json", "out of the BIDS order"));
+  EXPECT_TRUE(
+      has_issue(issues, "sub-01/ses-1/anat/sub-01_run-1_ses-1_T1w.json", "out of the BIDS order"));
   EXPECT_TRUE(has_issue(issues, "sub-01/ses-1/anat/sub-01_ses-1_T1x.json", "not a anat file"));
   EXPECT_TRUE(has_issue(issues, "sub-01/ses-1/func/sub-01_ses-1_task-rest_bold.nii", "TaskName"));
   EXPECT_TRUE(has_issue(issues, "sub-01/ses-1/dwi/sub-01_ses-1_dwi.nii", ".bval and .bvec"));
-  EXPECT_TRUE(has_issue(issues, "sub-02/ses-1/anat/sub-03_ses-1_T1w.json", "does not match folder"));
+  EXPECT_TRUE(
+      has_issue(issues, "sub-02/ses-1/anat/sub-03_ses-1_T1w.json", "does not match folder"));
   EXPECT_TRUE(has_issue(issues, "derivatives/lesions/dataset_description.json", "DatasetType"));
   EXPECT_EQ(run_strokefair("validate " + root.string()), 8);
   fs::remove_all(root.parent_path());
@@ -93,8 +96,9 @@ TEST_F(IngestedDataset, OwnValidatorFindsNoProblem) {
   const auto issues = validate_dataset(dataset_, data_dir() / kSchema);
   for (const auto& i : issues) ADD_FAILURE() << i.file << ": " << i.message;
   EXPECT_EQ(run_strokefair("validate " + dataset_.string()), 0);
-  EXPECT_EQ(run_strokefair("audit " + dataset_.string() + " --key " +
-                           (dir_ / "bids.key.json").string()), 0);
+  EXPECT_EQ(
+      run_strokefair("audit " + dataset_.string() + " --key " + (dir_ / "bids.key.json").string()),
+      0);
 }
 
 TEST_F(IngestedDataset, OfficialBidsValidatorReportsZeroErrors) {

@@ -1,11 +1,12 @@
 // `strokefair audit`: finds anything in a dataset that could identify a patient.
+#include "strokefair/audit/audit.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <memory>
 
 #include "cli/command.hpp"
-#include "strokefair/audit/audit.hpp"
 #include "strokefair/core/error.hpp"
 #include "strokefair/deid/pseudonym_key.hpp"
 #include "strokefair/ingest/dicom_input.hpp"
@@ -29,7 +30,8 @@ std::vector<std::string> values_from_dicom(const std::vector<fs::path>& inputs) 
   fs::create_directories(work.path() / "converted");
   gather_dicom_files(inputs, work.path() / "dicom");
   std::vector<std::string> values;
-  for (const auto& series : convert_dicom(work.path() / "dicom", work.path() / "converted").series) {
+  for (const auto& series :
+       convert_dicom(work.path() / "dicom", work.path() / "converted").series) {
     const auto found = identifying_values(series.raw);
     values.insert(values.end(), found.begin(), found.end());
   }
@@ -50,7 +52,8 @@ int run_audit(const AuditOptions& options) {
     literals.insert(literals.end(), values.begin(), values.end());
   }
   const auto findings = audit_dataset(options.dataset, literals);
-  for (const auto& f : findings) std::cout << f.file << '\t' << f.field << '\t' << f.problem << '\n';
+  for (const auto& f : findings)
+    std::cout << f.file << '\t' << f.field << '\t' << f.problem << '\n';
   if (!findings.empty()) {
     spdlog::error("{} possible identifier(s) found", findings.size());
     return static_cast<int>(ExitCode::findings);

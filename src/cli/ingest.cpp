@@ -1,4 +1,6 @@
 // `strokefair ingest`: clinical DICOM exams into a de-identified BIDS dataset.
+#include "strokefair/ingest/ingest.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -6,7 +8,6 @@
 
 #include "cli/command.hpp"
 #include "strokefair/core/error.hpp"
-#include "strokefair/ingest/ingest.hpp"
 
 namespace strokefair::cli {
 
@@ -15,10 +16,12 @@ Command add_ingest(CLI::App& program, const GlobalOptions& globals) {
   auto participants = std::make_shared<std::string>();
   auto mapping = std::make_shared<std::string>();
   CLI::App* app = program.add_subcommand(
-      "ingest", "Convert DICOM exams (dcm2niix) into a de-identified BIDS dataset; re-running "
-                "adds new exams only");
+      "ingest",
+      "Convert DICOM exams (dcm2niix) into a de-identified BIDS dataset; re-running "
+      "adds new exams only");
   app->add_option("dicom", options->inputs, "DICOM folders or files (searched recursively)")
-      ->required()->check(CLI::ExistingPath);
+      ->required()
+      ->check(CLI::ExistingPath);
   app->add_option("--bids", options->dataset, "BIDS dataset folder (created or extended)")
       ->required();
   app->add_option("--participants", *participants,

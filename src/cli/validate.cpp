@@ -1,11 +1,12 @@
 // `strokefair validate`: BIDS conformance of a dataset and its derivatives, from the schema.
+#include "strokefair/bids/validate.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <memory>
 
 #include "cli/command.hpp"
-#include "strokefair/bids/validate.hpp"
 #include "strokefair/core/error.hpp"
 #include "strokefair/data/data_store.hpp"
 
@@ -25,7 +26,8 @@ Command add_validate(CLI::App& program, const GlobalOptions& globals) {
                 schema->empty() ? DataStore(globals.data_dir).root() / "bids" / "schema-1.11.1.json"
                                 : *schema;
             const auto issues = validate_dataset(*dataset, schema_path);
-            for (const auto& issue : issues) std::cout << issue.file << '\t' << issue.message << '\n';
+            for (const auto& issue : issues)
+              std::cout << issue.file << '\t' << issue.message << '\n';
             if (!issues.empty()) {
               spdlog::error("{} BIDS problem(s)", issues.size());
               return static_cast<int>(ExitCode::findings);

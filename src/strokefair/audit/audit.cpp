@@ -28,15 +28,20 @@ const std::vector<Pattern>& text_patterns() {
   static const std::vector<Pattern> patterns = {
       {std::regex(R"((^|[^\d.])(19|20)\d\d-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])($|[^\d]))"),
        "looks like a date"},
-      {std::regex(R"((^|[^\d.:])([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?($|[^\d]))"), "looks like a clock time"},
+      {std::regex(R"((^|[^\d.:])([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?($|[^\d]))"),
+       "looks like a clock time"},
       {std::regex(R"([^\s\^",\\/]+\^[^\s\^",\\/]+)"), "looks like a DICOM person name"},
       {std::regex(R"([\w.+-]+@[\w-]+\.[\w.-]+)"), "looks like an e-mail address"},
-      {std::regex(R"((\+\d{1,3}[ -]?)?\(?\d{3}\)?[ -]\d{3}[ -]\d{4})"), "looks like a phone number"},
-      {std::regex(R"(\b(Street|Strasse|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b\.?,? ?\d+|\b\d+ [A-Z][a-z]+ (Street|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b)"),
+      {std::regex(R"((\+\d{1,3}[ -]?)?\(?\d{3}\)?[ -]\d{3}[ -]\d{4})"),
+       "looks like a phone number"},
+      {std::regex(
+           R"(\b(Street|Strasse|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b\.?,? ?\d+)"
+            R"(|\b\d+ [A-Z][a-z]+ (Street|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b)"),
        "looks like a street address"},
       {std::regex(R"([a-z]+(strasse|straße|str\.|gasse|platz|weg) ?\d+)", std::regex::icase),
        "looks like a street address"},
-      {std::regex(R"(\b(MRN|mrn|Accession|accession|record number)\b)"), "mentions a record number"},
+      {std::regex(R"(\b(MRN|mrn|Accession|accession|record number)\b)"),
+       "mentions a record number"},
       {std::regex(R"(\b(Hospital|Klinikum|Clinic|Medical Cent(er|re)|Infirmary)\b)"),
        "looks like an institution name"},
       {std::regex(R"(\b(0[9]\d|1\d\d)Y\b)"), "DICOM age over 89"},
@@ -47,10 +52,12 @@ const std::vector<Pattern>& text_patterns() {
 
 // JSON keys that only ever hold identifiers.
 bool identifying_key(const std::string& key) {
-  static const char* const words[] = {"Patient",   "Institution", "Station",  "Serial",
-                                      "Operator",  "Physician",   "Address",  "Accession",
-                                      "Birth",     "Date",        "Comments", "InstanceUID",
-                                      "StudyID",   "SeriesDescription", "StudyDescription", "StepDescription"};
+  static const char* const words[] = {"Patient",        "Institution",       "Station",
+                                      "Serial",         "Operator",          "Physician",
+                                      "Address",        "Accession",         "Birth",
+                                      "Date",           "Comments",          "InstanceUID",
+                                      "StudyID",        "SeriesDescription", "StudyDescription",
+                                      "StepDescription"};
   const auto& allowed = sidecar_allow_list();
   if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) return false;
   for (const char* word : words) {
@@ -76,8 +83,8 @@ class Auditor {
 
   std::vector<Finding> run() {
     check_name(root_.filename().string(), ".");
-    for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator();
-         ++it) {
+    for (auto it = fs::recursive_directory_iterator(root_);
+         it != fs::recursive_directory_iterator(); ++it) {
       const fs::path relative = fs::relative(it->path(), root_);
       const std::string name = it->path().filename().string();
       check_name(name, relative.generic_string());
@@ -120,7 +127,8 @@ class Auditor {
     });
     if (!plain) add(file, "name", "file name has characters outside BIDS names");
     if (contains_literal(name)) add(file, "name", "holds an original identifying value");
-    if (std::regex_search(name, text_patterns()[0].expression)) add(file, "name", "looks like a date");
+    if (std::regex_search(name, text_patterns()[0].expression))
+      add(file, "name", "looks like a date");
   }
 
   void check_json(const json& value, const std::string& file, const std::string& field) {
@@ -171,8 +179,10 @@ class Auditor {
       return;
     }
     const std::pair<const char*, const std::string*> text_fields[] = {
-        {"descrip", &fields.descrip}, {"aux_file", &fields.aux_file},
-        {"intent_name", &fields.intent_name}, {"db_name", &fields.db_name},
+        {"descrip", &fields.descrip},
+        {"aux_file", &fields.aux_file},
+        {"intent_name", &fields.intent_name},
+        {"db_name", &fields.db_name},
         {"data_type", &fields.data_type}};
     for (const auto& [name, value] : text_fields) {
       if (!value->empty()) add(file, name, "NIfTI header text field is not empty");

@@ -1,9 +1,8 @@
 // Looks through a dataset tree for anything that could identify a patient.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -12,8 +11,8 @@ namespace strokefair {
 // One thing found. `problem` names the kind of identifier, never the value itself, so an
 // audit report can be shared.
 struct Finding {
-  std::string file;    // relative to the audited root
-  std::string field;   // JSON key, TSV column, header field, or "name" / "content"
+  std::string file;   // relative to the audited root
+  std::string field;  // JSON key, TSV column, header field, or "name" / "content"
   std::string problem;
 };
 

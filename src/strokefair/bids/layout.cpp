@@ -5,16 +5,26 @@ namespace strokefair {
 
 std::optional<BidsTarget> bids_target(SeriesClass kind) {
   switch (kind) {
-    case SeriesClass::t1w: return BidsTarget{"anat", "T1w"};
-    case SeriesClass::t2w: return BidsTarget{"anat", "T2w"};
-    case SeriesClass::flair: return BidsTarget{"anat", "FLAIR"};
-    case SeriesClass::dwi: return BidsTarget{"dwi", "dwi"};
-    case SeriesClass::adc: return BidsTarget{"dwi", "ADC"};
-    case SeriesClass::trace: return BidsTarget{"dwi", "trace"};
-    case SeriesClass::bold: return BidsTarget{"func", "bold"};
-    case SeriesClass::dsc: return BidsTarget{"perf", "dsc", false};
-    case SeriesClass::ct: return BidsTarget{"ct", "ct", false};
-    default: return std::nullopt;
+    case SeriesClass::t1w:
+      return BidsTarget{"anat", "T1w"};
+    case SeriesClass::t2w:
+      return BidsTarget{"anat", "T2w"};
+    case SeriesClass::flair:
+      return BidsTarget{"anat", "FLAIR"};
+    case SeriesClass::dwi:
+      return BidsTarget{"dwi", "dwi"};
+    case SeriesClass::adc:
+      return BidsTarget{"dwi", "ADC"};
+    case SeriesClass::trace:
+      return BidsTarget{"dwi", "trace"};
+    case SeriesClass::bold:
+      return BidsTarget{"func", "bold"};
+    case SeriesClass::dsc:
+      return BidsTarget{"perf", "dsc", false};
+    case SeriesClass::ct:
+      return BidsTarget{"ct", "ct", false};
+    default:
+      return std::nullopt;
   }
 }
 

@@ -105,25 +105,54 @@ std::string normalise_value(const ClinicalColumn& column, const std::string& val
 
 const std::vector<ClinicalColumn>& clinical_columns() {
   static const std::vector<ClinicalColumn> columns = {
-      {"age", ColumnKind::age, "Age at the first imaging exam; ages above 89 are written 90 "
-                               "(HIPAA Safe Harbor)", "year", {}, 0, 130},
+      {"age",
+       ColumnKind::age,
+       "Age at the first imaging exam; ages above 89 are written 90 "
+       "(HIPAA Safe Harbor)",
+       "year",
+       {},
+       0,
+       130},
       {"sex", ColumnKind::categorical, "Sex", "", {{"M", "male"}, {"F", "female"}, {"O", "other"}}},
-      {"race", ColumnKind::categorical, "Race as recorded in the registry", "",
-       {{"white", "White"}, {"black", "Black or African American"}, {"asian", "Asian"},
-        {"native", "American Indian or Alaska Native"}, {"pacific", "Native Hawaiian or "
-        "other Pacific Islander"}, {"other", "other or more than one"}}},
-      {"ethnicity", ColumnKind::categorical, "Hispanic ethnicity", "",
+      {"race",
+       ColumnKind::categorical,
+       "Race as recorded in the registry",
+       "",
+       {{"white", "White"},
+        {"black", "Black or African American"},
+        {"asian", "Asian"},
+        {"native", "American Indian or Alaska Native"},
+        {"pacific",
+         "Native Hawaiian or "
+         "other Pacific Islander"},
+        {"other", "other or more than one"}}},
+      {"ethnicity",
+       ColumnKind::categorical,
+       "Hispanic ethnicity",
+       "",
        {{"hispanic", "Hispanic or Latino"}, {"not_hispanic", "not Hispanic or Latino"}}},
       {"nihss_admission", ColumnKind::integer, "NIH Stroke Scale at admission", "", {}, 0, 42},
       {"nihss_discharge", ColumnKind::integer, "NIH Stroke Scale at discharge", "", {}, 0, 42},
       {"hypertension", ColumnKind::categorical, "History of hypertension", "", kYesNo},
       {"diabetes", ColumnKind::categorical, "History of diabetes mellitus", "", kYesNo},
-      {"atrial_fibrillation", ColumnKind::categorical, "Atrial fibrillation or flutter", "", kYesNo},
+      {"atrial_fibrillation", ColumnKind::categorical, "Atrial fibrillation or flutter", "",
+       kYesNo},
       {"prior_stroke_tia", ColumnKind::categorical, "Previous stroke or TIA", "", kYesNo},
       {"smoking", ColumnKind::categorical, "Current smoker", "", kYesNo},
       {"dyslipidemia", ColumnKind::categorical, "Dyslipidemia", "", kYesNo},
-      {"systolic_bp", ColumnKind::number, "Systolic blood pressure at arrival", "mmHg", {}, 40, 300},
-      {"diastolic_bp", ColumnKind::number, "Diastolic blood pressure at arrival", "mmHg", {}, 20,
+      {"systolic_bp",
+       ColumnKind::number,
+       "Systolic blood pressure at arrival",
+       "mmHg",
+       {},
+       40,
+       300},
+      {"diastolic_bp",
+       ColumnKind::number,
+       "Diastolic blood pressure at arrival",
+       "mmHg",
+       {},
+       20,
        200},
       {"glucose", ColumnKind::number, "Blood glucose at arrival", "mg/dL", {}, 10, 1500},
       {"hba1c", ColumnKind::number, "Glycated haemoglobin", "%", {}, 2, 25},
@@ -132,11 +161,23 @@ const std::vector<ClinicalColumn>& clinical_columns() {
       {"iv_thrombolysis", ColumnKind::categorical, "Intravenous thrombolysis given", "", kYesNo},
       {"thrombectomy", ColumnKind::categorical, "Endovascular thrombectomy performed", "", kYesNo},
       {"length_of_stay", ColumnKind::integer, "Length of hospital stay", "day", {}, 0, 3650},
-      {"discharge_disposition", ColumnKind::categorical, "Where the patient went at discharge", "",
-       {{"home", "home"}, {"rehab", "inpatient rehabilitation"}, {"snf", "skilled nursing facility"},
-        {"hospice", "hospice"}, {"death", "died in hospital"}, {"other", "other"}}},
-      {"mrs_90d", ColumnKind::integer, "Modified Rankin Scale at 90 days (0 no symptoms, 6 dead)",
-       "", {}, 0, 6},
+      {"discharge_disposition",
+       ColumnKind::categorical,
+       "Where the patient went at discharge",
+       "",
+       {{"home", "home"},
+        {"rehab", "inpatient rehabilitation"},
+        {"snf", "skilled nursing facility"},
+        {"hospice", "hospice"},
+        {"death", "died in hospital"},
+        {"other", "other"}}},
+      {"mrs_90d",
+       ColumnKind::integer,
+       "Modified Rankin Scale at 90 days (0 no symptoms, 6 dead)",
+       "",
+       {},
+       0,
+       6},
       // Free text is never shared: these columns are recognised so they can be dropped.
       {"notes", ColumnKind::free_text, "", "", {}},
       {"comments", ColumnKind::free_text, "", "", {}},
@@ -168,8 +209,9 @@ ClinicalTable read_clinical_table(const fs::path& path) {
     if (header[i] == "patient_id") continue;
     known[i] = find_column(header[i]);
     if (!known[i])
-      throw input_error(file, "column '" + header[i] + "' is not a known clinical column; "
-                              "rename it to a documented one or remove it");
+      throw input_error(file, "column '" + header[i] +
+                                  "' is not a known clinical column; "
+                                  "rename it to a documented one or remove it");
     if (known[i]->kind == ColumnKind::free_text) {
       ++table.dropped_free_text_columns;
       continue;
@@ -187,7 +229,8 @@ ClinicalTable read_clinical_table(const fs::path& path) {
     const auto fields = split_line(line, delimiter, file, line_number);
     if (fields.size() != header.size())
       throw Error(where + ": " + std::to_string(fields.size()) + " fields, header has " +
-                      std::to_string(header.size()), ExitCode::bad_input);
+                      std::to_string(header.size()),
+                  ExitCode::bad_input);
     const std::string id = trim(fields[id_column - header.begin()]);
     if (is_missing(id)) throw Error(where + ": patient_id is missing", ExitCode::bad_input);
     if (table.rows.count(id))

@@ -1,10 +1,9 @@
 // Clinical metadata: reading a site's CSV/TSV export and writing participants.tsv/.json.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -26,7 +25,7 @@ struct ClinicalColumn {
 const std::vector<ClinicalColumn>& clinical_columns();
 
 struct ClinicalTable {
-  std::vector<std::string> columns;  // kept columns, in file order
+  std::vector<std::string> columns;                                // kept columns, in file order
   std::map<std::string, std::map<std::string, std::string>> rows;  // original ID -> values
   std::size_t dropped_free_text_columns = 0;
 };

@@ -1,10 +1,9 @@
 // A schema-driven BIDS checker covering what strokefair writes and what derivatives need.
 #include "strokefair/bids/validate.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -63,8 +62,8 @@ class Validator {
 
   std::vector<ValidationIssue> run() {
     check_description();
-    for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator();
-         ++it) {
+    for (auto it = fs::recursive_directory_iterator(root_);
+         it != fs::recursive_directory_iterator(); ++it) {
       const std::string relative = fs::relative(it->path(), root_).generic_string();
       if (it->is_directory() && relative == "derivatives" && !derivative_) {
         it.disable_recursion_pending();
@@ -112,8 +111,8 @@ class Validator {
       add("dataset_description.json", "not valid JSON");
       return;
     }
-    for (const auto& [field, level] : schema_["rules"]["dataset_metadata"]["dataset_description"]
-                                          ["fields"].items()) {
+    for (const auto& [field, level] :
+         schema_["rules"]["dataset_metadata"]["dataset_description"]["fields"].items()) {
       if (level.is_string() && level == "required" && !doc.contains(field))
         add("dataset_description.json", "required field " + field + " missing");
     }
@@ -145,7 +144,8 @@ class Validator {
     const std::string name = path.filename().string();
     if (name.size() > 3 && name.substr(name.size() - 3) == ".gz") check_gzip(path, relative);
     if (relative.find('/') == std::string::npos) {
-      if (!known_top_level(relative) && name != ".bidsignore" && !(derivative_ && name == "README.md"))
+      if (!known_top_level(relative) && name != ".bidsignore" &&
+          !(derivative_ && name == "README.md"))
         add(relative, "not a file BIDS knows at the top level");
       return;
     }
@@ -162,8 +162,9 @@ class Validator {
     if (parsed.suffix == "sessions" || parsed.suffix == "scans") return;
     const json* rule = find_rule(datatype, parsed);
     if (!rule) {
-      if (!derivative_) add(relative, "suffix _" + parsed.suffix + " with " + parsed.extension +
-                                          " is not a " + datatype + " file in BIDS");
+      if (!derivative_)
+        add(relative, "suffix _" + parsed.suffix + " with " + parsed.extension + " is not a " +
+                          datatype + " file in BIDS");
       return;
     }
     for (const auto& [entity, level] : (*rule)["entities"].items()) {
@@ -228,7 +229,8 @@ class Validator {
   const json* find_rule(const std::string& datatype, const ParsedName& parsed) {
     for (const auto& [group_name, group] : schema_["rules"]["files"]["raw"].items()) {
       for (const auto& [rule_name, rule] : group.items()) {
-        if (!rule.contains("suffixes") || !rule.contains("datatypes") || !rule.contains("extensions"))
+        if (!rule.contains("suffixes") || !rule.contains("datatypes") ||
+            !rule.contains("extensions"))
           continue;
         const auto has = [](const json& list, const std::string& value) {
           return std::any_of(list.begin(), list.end(), [&](const json& v) { return v == value; });
@@ -252,7 +254,8 @@ class Validator {
     std::smatch m;
     if (std::regex_match(selector, m, equals)) {
       const std::string actual = m[1] == "datatype" ? datatype
-                                 : m[1] == "suffix" ? parsed.suffix : modality;
+                                 : m[1] == "suffix" ? parsed.suffix
+                                                    : modality;
       return actual == m[2];
     }
     if (std::regex_match(selector, m, extension_match))
@@ -264,8 +267,8 @@ class Validator {
     return false;
   }
 
-  void check_sidecar(const fs::path& path, const std::string& relative,
-                     const std::string& datatype, const ParsedName& parsed) {
+  void check_sidecar(const fs::path& path, const std::string& relative, const std::string& datatype,
+                     const ParsedName& parsed) {
     std::string sidecar_path = path.string();
     sidecar_path = sidecar_path.substr(0, sidecar_path.size() - parsed.extension.size()) + ".json";
     json sidecar = json::object();
@@ -278,14 +281,14 @@ class Validator {
     }
     for (const auto& [group, rules] : schema_["rules"]["sidecars"].items()) {
       for (const auto& [rule_name, rule] : rules.items()) {
-        const bool applies = std::all_of(
-            rule["selectors"].begin(), rule["selectors"].end(), [&](const json& s) {
+        const bool applies =
+            std::all_of(rule["selectors"].begin(), rule["selectors"].end(), [&](const json& s) {
               return selector_holds(s.get<std::string>(), datatype, parsed, sidecar);
             });
         if (!applies) continue;
         for (const auto& [field, level] : rule["fields"].items()) {
-          const std::string required = level.is_string() ? level.get<std::string>()
-                                                         : level.value("level", "");
+          const std::string required =
+              level.is_string() ? level.get<std::string>() : level.value("level", "");
           if (required == "required" && !sidecar.contains(field))
             add(relative, "sidecar field " + field + " is required");
         }
@@ -301,7 +304,8 @@ class Validator {
 
   void check_gzip(const fs::path& path, const std::string& relative) {
     const GzipHeaderInfo gzip = read_gzip_header(path);
-    if (!gzip.is_gzip) add(relative, "named .gz but not gzip");
+    if (!gzip.is_gzip)
+      add(relative, "named .gz but not gzip");
     else if (gzip.has_name || gzip.mtime != 0)
       add(relative, "gzip header holds a file name or time stamp (privacy)");
   }

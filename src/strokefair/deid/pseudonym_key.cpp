@@ -5,9 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "strokefair/core/error.hpp"
@@ -56,7 +55,8 @@ PseudonymKey PseudonymKey::load(const fs::path& path) {
         subject.sessions.push_back({e.at("study_uid").get<std::string>(), e.at("number").get<int>(),
                                     e.value("acquisition_datetime", "")});
       for (const auto& e : s.at("series"))
-        subject.series.push_back({e.at("identity").get<std::string>(), e.at("path").get<std::string>()});
+        subject.series.push_back(
+            {e.at("identity").get<std::string>(), e.at("path").get<std::string>()});
       key.subjects_.push_back(std::move(subject));
     }
   } catch (const json::exception&) {
@@ -70,10 +70,13 @@ void PseudonymKey::save(const fs::path& path) const {
               {"warning", "Re-identification key: keep it outside the shared dataset."},
               {"subjects", json::array()}};
   for (const auto& s : subjects_) {
-    json subject = {{"original_id", s.original_id}, {"pseudonym", s.pseudonym},
-                    {"sessions", json::array()}, {"series", json::array()}};
+    json subject = {{"original_id", s.original_id},
+                    {"pseudonym", s.pseudonym},
+                    {"sessions", json::array()},
+                    {"series", json::array()}};
     for (const auto& e : s.sessions)
-      subject["sessions"].push_back({{"study_uid", e.study_uid}, {"number", e.number},
+      subject["sessions"].push_back({{"study_uid", e.study_uid},
+                                     {"number", e.number},
                                      {"acquisition_datetime", e.acquisition_datetime}});
     for (const auto& e : s.series)
       subject["series"].push_back({{"identity", e.identity}, {"path", e.path}});

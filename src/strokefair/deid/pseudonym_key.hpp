@@ -15,8 +15,8 @@ struct KeySession {
 };
 
 struct KeySeries {
-  std::string identity;   // ConvertedSeries::identity()
-  std::string path;       // the NIfTI file, relative to the dataset root
+  std::string identity;  // ConvertedSeries::identity()
+  std::string path;      // the NIfTI file, relative to the dataset root
 };
 
 struct KeySubject {

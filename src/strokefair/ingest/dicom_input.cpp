@@ -98,7 +98,8 @@ DicomInputSummary gather_dicom_files(const std::vector<fs::path>& inputs, const 
 fs::path make_private_folder(const fs::path& parent, const std::string& prefix) {
   std::string pattern = (parent / (prefix + "XXXXXX")).string();
   if (!::mkdtemp(pattern.data()))  // mkdtemp creates the folder with mode 0700
-    throw Error(parent.string() + ": cannot create a private working folder", ExitCode::output_failed);
+    throw Error(parent.string() + ": cannot create a private working folder",
+                ExitCode::output_failed);
   return pattern;
 }
 

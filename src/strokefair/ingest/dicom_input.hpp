@@ -9,9 +9,9 @@
 namespace strokefair {
 
 struct DicomInputSummary {
-  std::size_t dicom_files = 0;         // plain DICOM (linked)
-  std::size_t gzip_dicom_files = 0;    // gzip-wrapped DICOM (decompressed)
-  std::size_t skipped_files = 0;       // not DICOM or unreadable
+  std::size_t dicom_files = 0;       // plain DICOM (linked)
+  std::size_t gzip_dicom_files = 0;  // gzip-wrapped DICOM (decompressed)
+  std::size_t skipped_files = 0;     // not DICOM or unreadable
 };
 
 // Walks `inputs` (folders or files) and fills `staging` with numbered links or copies.

@@ -43,8 +43,9 @@ bool is_inside(const fs::path& inner, const fs::path& outer) {
 void check_locations(const IngestOptions& options, const fs::path& key_path) {
   for (const auto& input : options.inputs) {
     if (is_inside(options.dataset, input) || is_inside(input, options.dataset))
-      throw Error(options.dataset.string() + ": the dataset and the DICOM input must not contain "
-                                             "each other",
+      throw Error(options.dataset.string() +
+                      ": the dataset and the DICOM input must not contain "
+                      "each other",
                   ExitCode::usage);
   }
   if (is_inside(key_path, options.dataset))
@@ -98,8 +99,8 @@ void assign_sessions(PseudonymKey& key, const std::vector<PlannedSeries>& planne
 void assign_names(std::vector<PlannedSeries>& planned, const fs::path& dataset) {
   std::map<std::string, std::vector<PlannedSeries*>> groups;
   for (auto& p : planned) {
-    const std::string folder = "sub-" + p.pseudonym + "/ses-" + std::to_string(p.session) + "/" +
-                               p.target.datatype;
+    const std::string folder =
+        "sub-" + p.pseudonym + "/ses-" + std::to_string(p.session) + "/" + p.target.datatype;
     const std::string base = bids_stem(p.pseudonym, p.session, p.classification.task,
                                        p.classification.acquisition, 0, p.target.suffix);
     groups[folder + "/" + base].push_back(&p);
@@ -118,9 +119,9 @@ void assign_names(std::vector<PlannedSeries>& planned, const fs::path& dataset) 
     int run = existing;
     for (auto* p : members) {
       const std::string folder = base_path.substr(0, base_path.rfind('/') + 1);
-      p->relative_stem = folder + bids_stem(p->pseudonym, p->session, p->classification.task,
-                                            p->classification.acquisition,
-                                            numbered ? ++run : 0, p->target.suffix);
+      p->relative_stem =
+          folder + bids_stem(p->pseudonym, p->session, p->classification.task,
+                             p->classification.acquisition, numbered ? ++run : 0, p->target.suffix);
     }
   }
 }
@@ -153,7 +154,8 @@ void write_series(const PlannedSeries& p, const fs::path& tree) {
 }
 
 std::string readme_text(const std::string& name) {
-  return "# " + name + "\n\n"
+  return "# " + name +
+         "\n\n"
          "Acute stroke MRI exams converted from DICOM by strokefair ingest.\n\n"
          "Subject labels are random pseudonyms. Sidecars keep only acquisition parameters from "
          "an allow-list; all dates and clock times are removed; NIfTI header text is cleared. "
@@ -169,9 +171,9 @@ std::string changes_entry(const std::string& previous, const IngestReport& repor
        at = previous.find("1.0.", at + 1)) {
     if (at == 0 || previous[at - 1] == '\n') ++versions;
   }
-  return "1.0." + std::to_string(versions) + "\n  - strokefair " STROKEFAIR_VERSION " ingest: " +
-         std::to_string(report.new_subjects) + " new subject(s), " +
-         std::to_string(report.new_sessions) + " new session(s), " +
+  return "1.0." + std::to_string(versions) +
+         "\n  - strokefair " STROKEFAIR_VERSION " ingest: " + std::to_string(report.new_subjects) +
+         " new subject(s), " + std::to_string(report.new_sessions) + " new session(s), " +
          std::to_string(report.series_written) + " series written.\n\n";
 }
 
@@ -205,13 +207,15 @@ void stage_top_level(const fs::path& tree, const fs::path& dataset, const Ingest
     if (existing_text(dataset / name) != text) write_text(tree / name, text);
   };
   if (!fs::exists(dataset / "dataset_description.json")) {
-    const json description = {
-        {"Name", options.dataset_name},
-        {"BIDSVersion", "1.11.1"},
-        {"DatasetType", "raw"},
-        {"GeneratedBy", {{{"Name", "strokefair"}, {"Version", STROKEFAIR_VERSION},
-                          {"Description", "strokefair ingest (dcm2niix conversion, allow-list "
-                                          "de-identification)"}}}}};
+    const json description = {{"Name", options.dataset_name},
+                              {"BIDSVersion", "1.11.1"},
+                              {"DatasetType", "raw"},
+                              {"GeneratedBy",
+                               {{{"Name", "strokefair"},
+                                 {"Version", STROKEFAIR_VERSION},
+                                 {"Description",
+                                  "strokefair ingest (dcm2niix conversion, allow-list "
+                                  "de-identification)"}}}}};
     stage("dataset_description.json", description.dump(2) + "\n");
     stage("README", readme_text(options.dataset_name));
   }
@@ -264,8 +268,10 @@ std::vector<PlannedSeries> plan_series(const std::vector<ConvertedSeries>& conve
   for (const auto& series : converted) {
     const Classification c = classify_series(series, mapping);
     if (c.refused)
-      throw Error(series.neutral_label() + ": " + c.reason + "; refused (a DWI is not written "
-                  "without gradients), nothing was written", ExitCode::bad_input);
+      throw Error(series.neutral_label() + ": " + c.reason +
+                      "; refused (a DWI is not written "
+                      "without gradients), nothing was written",
+                  ExitCode::bad_input);
     const auto target = bids_target(c.kind);
     if (!target) {
       report.left_out.push_back({series.neutral_label(), to_string(c.kind) + ": " + c.reason});
@@ -275,8 +281,10 @@ std::vector<PlannedSeries> plan_series(const std::vector<ConvertedSeries>& conve
       throw Error(series.neutral_label() + ": b-values without gradient directions; refused",
                   ExitCode::bad_input);
     if (series.patient_id().empty() || series.study_uid().empty())
-      throw Error(series.neutral_label() + ": no PatientID or StudyInstanceUID in the DICOM; "
-                  "cannot tell whose exam it is", ExitCode::bad_input);
+      throw Error(series.neutral_label() +
+                      ": no PatientID or StudyInstanceUID in the DICOM; "
+                      "cannot tell whose exam it is",
+                  ExitCode::bad_input);
     planned.push_back({&series, c, *target, series.patient_id(), "", 0, ""});
   }
   return planned;
@@ -302,7 +310,8 @@ IngestReport ingest_dicom(const IngestOptions& given) {
     throw input_error(report.key_file.string(),
                       "not found, but the dataset has subjects: without the key their "
                       "pseudonyms cannot be kept");
-  const auto mapping = options.mapping ? read_mapping(*options.mapping) : std::vector<MappingRule>{};
+  const auto mapping =
+      options.mapping ? read_mapping(*options.mapping) : std::vector<MappingRule>{};
   if (options.participants) read_clinical_table(*options.participants);  // refuse early
 
   const FolderGuard work(make_private_folder(fs::temp_directory_path()));
@@ -314,9 +323,11 @@ IngestReport ingest_dicom(const IngestOptions& given) {
                report.input.gzip_dicom_files, report.input.skipped_files);
   if (report.input.dicom_files + report.input.gzip_dicom_files == 0)
     throw Error("no DICOM files in the input (" + std::to_string(report.input.skipped_files) +
-                    " other file(s) skipped)", ExitCode::bad_input);
+                    " other file(s) skipped)",
+                ExitCode::bad_input);
 
-  const ConversionSummary conversion = convert_dicom(work.path() / "dicom", work.path() / "converted");
+  const ConversionSummary conversion =
+      convert_dicom(work.path() / "dicom", work.path() / "converted");
   report.series_converted = conversion.series.size();
   if (conversion.converter_exit_code != 0)
     spdlog::warn("dcm2niix reported a problem (exit code {}); some input may not be converted",
@@ -356,7 +367,8 @@ IngestReport ingest_dicom(const IngestOptions& given) {
   fs::create_directories(tree);
   for (const auto& p : to_write) write_series(p, tree);
   report.series_written = to_write.size();
-  const ClinicalTable participants = merged_participants(options.participants, options.dataset, key);
+  const ClinicalTable participants =
+      merged_participants(options.participants, options.dataset, key);
   stage_top_level(tree, options.dataset, options, key, participants, report);
   spdlog::info("wrote {} series ({} already present, {} left out)", report.series_written,
                report.series_already_present, report.left_out.size());

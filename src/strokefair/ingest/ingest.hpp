@@ -22,7 +22,7 @@ struct IngestOptions {
 };
 
 struct LeftOutSeries {
-  std::string label;   // "series 6": no description, no identifier
+  std::string label;  // "series 6": no description, no identifier
   std::string reason;
 };
 

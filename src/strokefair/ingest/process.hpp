@@ -8,7 +8,7 @@
 namespace strokefair {
 
 struct ProcessResult {
-  int exit_code = -1;   // -1 when the program could not be started or was killed
+  int exit_code = -1;  // -1 when the program could not be started or was killed
   bool started = false;
 };
 

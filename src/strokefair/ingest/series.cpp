@@ -77,11 +77,11 @@ ConvertedSeries load_converted(const fs::path& sidecar) {
 Classification automatic_class(const ConvertedSeries& series) {
   const json& raw = series.raw;
   const std::string type = image_type(raw);
-  const std::string names = upper(string_field(raw, "SeriesDescription") + " " +
-                                  string_field(raw, "ProtocolName"));
-  const std::string sequence = upper(string_field(raw, "ScanningSequence") + " " +
-                                     string_field(raw, "PulseSequenceName") + " " +
-                                     string_field(raw, "SequenceName"));
+  const std::string names =
+      upper(string_field(raw, "SeriesDescription") + " " + string_field(raw, "ProtocolName"));
+  const std::string sequence =
+      upper(string_field(raw, "ScanningSequence") + " " + string_field(raw, "PulseSequenceName") +
+            " " + string_field(raw, "SequenceName"));
   const double te = number_field(raw, "EchoTime");
   const double tr = number_field(raw, "RepetitionTime");
   const double ti = number_field(raw, "InversionTime");
@@ -104,7 +104,9 @@ Classification automatic_class(const ConvertedSeries& series) {
       return {SeriesClass::dsc, "gradient-echo EPI time series named as perfusion", {}, {}, false};
     return {SeriesClass::unknown,
             "gradient-echo EPI time series: BOLD and DSC cannot be told apart; map it",
-            {}, {}, false};
+            {},
+            {},
+            false};
   }
   if (contains(names, "FLAIR") || (ti >= 1.2 && te >= 0.05))
     return {SeriesClass::flair, "long inversion time and echo time", {}, {}, false};
@@ -143,10 +145,10 @@ ConversionSummary convert_dicom(const fs::path& dicom_folder, const fs::path& ou
 
   // -ba n keeps the identifiers in the private raw sidecar: they are needed to group exams and
   // to audit the output, and the allow-list removes them. -f s%s names files by series number.
-  const ProcessResult result = run_program(
-      "dcm2niix", {"-b", "y", "-ba", "n", "-z", "n", "-f", "s%s", "-o", output_folder.string(),
-                   dicom_folder.string()},
-      output_folder.parent_path() / "dcm2niix.log");
+  const ProcessResult result = run_program("dcm2niix",
+                                           {"-b", "y", "-ba", "n", "-z", "n", "-f", "s%s", "-o",
+                                            output_folder.string(), dicom_folder.string()},
+                                           output_folder.parent_path() / "dcm2niix.log");
   if (!result.started) throw Error("dcm2niix could not be started", ExitCode::processing);
 
   ConversionSummary summary;
@@ -170,18 +172,30 @@ ConversionSummary convert_dicom(const fs::path& dicom_folder, const fs::path& ou
 
 std::string to_string(SeriesClass kind) {
   switch (kind) {
-    case SeriesClass::t1w: return "T1w";
-    case SeriesClass::t2w: return "T2w";
-    case SeriesClass::flair: return "FLAIR";
-    case SeriesClass::dwi: return "dwi";
-    case SeriesClass::adc: return "ADC";
-    case SeriesClass::trace: return "trace";
-    case SeriesClass::dsc: return "dsc";
-    case SeriesClass::ct: return "ct";
-    case SeriesClass::bold: return "bold";
-    case SeriesClass::localizer: return "localizer";
-    case SeriesClass::ignored: return "ignore";
-    case SeriesClass::unknown: return "unknown";
+    case SeriesClass::t1w:
+      return "T1w";
+    case SeriesClass::t2w:
+      return "T2w";
+    case SeriesClass::flair:
+      return "FLAIR";
+    case SeriesClass::dwi:
+      return "dwi";
+    case SeriesClass::adc:
+      return "ADC";
+    case SeriesClass::trace:
+      return "trace";
+    case SeriesClass::dsc:
+      return "dsc";
+    case SeriesClass::ct:
+      return "ct";
+    case SeriesClass::bold:
+      return "bold";
+    case SeriesClass::localizer:
+      return "localizer";
+    case SeriesClass::ignored:
+      return "ignore";
+    case SeriesClass::unknown:
+      return "unknown";
   }
   return "unknown";
 }

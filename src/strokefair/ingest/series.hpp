@@ -1,10 +1,9 @@
 // Conversion of the gathered DICOM with dcm2niix, and what each converted series is.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,8 +36,20 @@ struct ConversionSummary {
 ConversionSummary convert_dicom(const std::filesystem::path& dicom_folder,
                                 const std::filesystem::path& output_folder);
 
-enum class SeriesClass { t1w, t2w, flair, dwi, adc, trace, dsc, ct, bold, localizer, ignored,
-                         unknown };
+enum class SeriesClass {
+  t1w,
+  t2w,
+  flair,
+  dwi,
+  adc,
+  trace,
+  dsc,
+  ct,
+  bold,
+  localizer,
+  ignored,
+  unknown
+};
 
 std::string to_string(SeriesClass kind);
 std::optional<SeriesClass> series_class_from_string(const std::string& name);
@@ -57,10 +68,10 @@ std::vector<MappingRule> read_mapping(const std::filesystem::path& path);
 
 struct Classification {
   SeriesClass kind = SeriesClass::unknown;
-  std::string reason;        // why, in words; safe to log (no descriptions, no identifiers)
+  std::string reason;  // why, in words; safe to log (no descriptions, no identifiers)
   std::string acquisition;
   std::string task;
-  bool refused = false;      // a diffusion series without b-values
+  bool refused = false;  // a diffusion series without b-values
 };
 
 Classification classify_series(const ConvertedSeries& series,
