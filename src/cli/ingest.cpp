@@ -36,10 +36,18 @@ Command add_ingest(CLI::App& program, const GlobalOptions& globals) {
   app->add_flag("--force", options->force, "Convert again and replace series already present");
 
   return {app, [options, participants, mapping, &globals] {
-            (void)globals;
+            options->on_stage = [&globals](const std::string& stage, double seconds) {
+              if (globals.verbose || globals.debug)
+                spdlog::info("{} ({:.2f} s)", stage, seconds);
+              else
+                spdlog::info("{}", stage);
+            };
             if (!participants->empty()) options->participants = *participants;
             if (!mapping->empty()) options->mapping = *mapping;
             const IngestReport report = ingest_dicom(*options);
+            if (report.converter_exit_code != 0)
+              spdlog::warn("dcm2niix exited with code {}: some input may not be converted",
+                           report.converter_exit_code);
             for (const auto& left : report.left_out)
               spdlog::warn("{} left out: {}", left.label, left.reason);
             for (const auto& finding : report.audit_findings)

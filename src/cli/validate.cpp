@@ -20,11 +20,10 @@ Command add_validate(CLI::App& program, const GlobalOptions& globals) {
       "validate", "Check a dataset (raw and derivatives) against the BIDS schema (exit 8 if not)");
   app->add_option("dataset", *dataset, "Dataset folder")->required();
   app->add_option("--schema", *schema,
-                  "BIDS schema JSON (default: bids/schema-1.11.1.json in the data directory)");
+                  "BIDS schema JSON (default: the bids_schema asset of the data directory)");
   return {app, [dataset, schema, &globals] {
             const fs::path schema_path =
-                schema->empty() ? DataStore(globals.data_dir).root() / "bids" / "schema-1.11.1.json"
-                                : *schema;
+                schema->empty() ? DataStore(globals.data_dir).locate("bids_schema") : *schema;
             const auto issues = validate_dataset(*dataset, schema_path);
             for (const auto& issue : issues)
               std::cout << issue.file << '\t' << issue.message << '\n';

@@ -1,9 +1,11 @@
 // The ingest pipeline: gather, convert, classify, name, de-identify, stage, audit, move.
 #include "strokefair/ingest/ingest.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+#include <atomic>
+#include <future>
+#include <thread>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
@@ -22,6 +24,21 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// Reports stages to the observer with the time since the previous report.
+class StageClock {
+ public:
+  explicit StageClock(const IngestObserver& observer) : observer_(observer) {}
+  void done(const std::string& stage) {
+    const auto now = std::chrono::steady_clock::now();
+    if (observer_) observer_(stage, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  const IngestObserver& observer_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 struct PlannedSeries {
   const ConvertedSeries* series = nullptr;
@@ -151,6 +168,20 @@ void write_series(const PlannedSeries& p, const fs::path& tree) {
   }
   write_text(stem.string() + ".bval", bvals + "\n");
   fs::copy_file(p.series->bvec, stem.string() + ".bvec");
+}
+
+// Compression dominates the time of ingest, so series are written in parallel.
+void write_all_series(const std::vector<PlannedSeries>& planned, const fs::path& tree) {
+  const std::size_t workers =
+      std::min<std::size_t>(planned.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<std::size_t> next{0};
+  std::vector<std::future<void>> running;
+  for (std::size_t w = 0; w < workers; ++w) {
+    running.push_back(std::async(std::launch::async, [&] {
+      for (std::size_t i = next++; i < planned.size(); i = next++) write_series(planned[i], tree);
+    }));
+  }
+  for (auto& worker : running) worker.get();  // rethrows the first failure
 }
 
 std::string readme_text(const std::string& name) {
@@ -303,6 +334,7 @@ IngestReport ingest_dicom(const IngestOptions& given) {
   options.dataset = fs::absolute(options.dataset).lexically_normal();
   if (!options.dataset.has_filename()) options.dataset = options.dataset.parent_path();
   IngestReport report;
+  StageClock clock(options.on_stage);
   report.key_file = options.key.empty() ? default_key_path(options.dataset) : options.key;
   check_locations(options, report.key_file);
   PseudonymKey key = PseudonymKey::load(report.key_file);
@@ -318,9 +350,9 @@ IngestReport ingest_dicom(const IngestOptions& given) {
   fs::create_directories(work.path() / "dicom");
   fs::create_directories(work.path() / "converted");
   report.input = gather_dicom_files(options.inputs, work.path() / "dicom");
-  spdlog::info("found {} DICOM file(s) ({} gzip-wrapped); skipped {} other file(s)",
-               report.input.dicom_files + report.input.gzip_dicom_files,
-               report.input.gzip_dicom_files, report.input.skipped_files);
+  clock.done("found " + std::to_string(report.input.dicom_files + report.input.gzip_dicom_files) +
+             " DICOM file(s), skipped " + std::to_string(report.input.skipped_files) +
+             " other file(s)");
   if (report.input.dicom_files + report.input.gzip_dicom_files == 0)
     throw Error("no DICOM files in the input (" + std::to_string(report.input.skipped_files) +
                     " other file(s) skipped)",
@@ -329,9 +361,8 @@ IngestReport ingest_dicom(const IngestOptions& given) {
   const ConversionSummary conversion =
       convert_dicom(work.path() / "dicom", work.path() / "converted");
   report.series_converted = conversion.series.size();
-  if (conversion.converter_exit_code != 0)
-    spdlog::warn("dcm2niix reported a problem (exit code {}); some input may not be converted",
-                 conversion.converter_exit_code);
+  report.converter_exit_code = conversion.converter_exit_code;
+  clock.done("dcm2niix converted " + std::to_string(report.series_converted) + " series");
 
   std::vector<PlannedSeries> planned = plan_series(conversion.series, mapping, report);
   assign_sessions(key, planned, report.new_subjects, report.new_sessions);
@@ -365,13 +396,14 @@ IngestReport ingest_dicom(const IngestOptions& given) {
   const FolderGuard staging(make_private_folder(parent, ".strokefair-staging-"));
   const fs::path tree = staging.path() / "dataset";
   fs::create_directories(tree);
-  for (const auto& p : to_write) write_series(p, tree);
+  write_all_series(to_write, tree);
   report.series_written = to_write.size();
   const ClinicalTable participants =
       merged_participants(options.participants, options.dataset, key);
   stage_top_level(tree, options.dataset, options, key, participants, report);
-  spdlog::info("wrote {} series ({} already present, {} left out)", report.series_written,
-               report.series_already_present, report.left_out.size());
+  clock.done("staged " + std::to_string(report.series_written) + " series (" +
+             std::to_string(report.series_already_present) + " already present, " +
+             std::to_string(report.left_out.size()) + " left out)");
 
   const auto literals = literal_identifiers(conversion.series, key);
   const auto staged_findings = audit_dataset(tree, literals);
@@ -390,7 +422,9 @@ IngestReport ingest_dicom(const IngestOptions& given) {
     key.save(report.key_file);
     move_into_place(tree, options.dataset);
   }
+  clock.done(report.changed ? "audited and moved into the dataset" : "dataset unchanged");
   report.audit_findings = audit_dataset(options.dataset, literals);
+  clock.done("audited the whole dataset");
   return report;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@
 
 namespace strokefair {
 
+// Told after each pipeline stage: what it did (counts only, never identifiers) and how long it
+// took. The library does not log; the command decides what to show.
+using IngestObserver = std::function<void(const std::string& stage, double seconds)>;
+
 struct IngestOptions {
   std::vector<std::filesystem::path> inputs;
   std::filesystem::path dataset;
@@ -19,6 +24,7 @@ struct IngestOptions {
   std::optional<std::filesystem::path> mapping;
   std::string dataset_name = "Acute stroke MRI";
   bool force = false;  // convert again and replace series that are already in the dataset
+  IngestObserver on_stage;
 };
 
 struct LeftOutSeries {
@@ -29,6 +35,7 @@ struct LeftOutSeries {
 struct IngestReport {
   DicomInputSummary input;
   std::size_t series_converted = 0;
+  int converter_exit_code = 0;  // dcm2niix's; non-zero when it could not convert something
   std::size_t series_written = 0;
   std::size_t series_already_present = 0;
   std::size_t new_subjects = 0;
