@@ -16,7 +16,7 @@ packages=(
   libcurl4-openssl-dev     # fetching data assets
   mricron-data             # templates and anatomical atlases
   dcm2niix dcmtk           # DICOM conversion and test-data editing
-  python3-nibabel python3-numpy # tests cross-check NIfTI reading with an independent reader
+  time util-linux          # benchmarks: /usr/bin/time, taskset
 )
 
 missing=()

@@ -8,7 +8,10 @@
 #include <itkMetaImageIOFactory.h>
 #include <itkNiftiImageIOFactory.h>
 
+#include <zlib.h>
+
 #include <cmath>
+#include <cstring>
 #include <mutex>
 
 #include "strokefair/core/error.hpp"
@@ -40,6 +43,34 @@ void require_readable(const fs::path& path) {
   }
 }
 
+// ITK reads a NIfTI file whose data were cut short without complaint (the missing voxels
+// come back as zeros), so the stored byte count is checked here.
+void require_complete_nifti(const fs::path& path, std::size_t image_bytes) {
+  const std::string name = path.filename().string();
+  if (!ends_with(name, ".nii") && !ends_with(name, ".nii.gz")) return;
+  gzFile file = gzopen(path.c_str(), "rb");  // reads uncompressed files too
+  if (!file) throw input_error(path.string(), "cannot be opened");
+  std::size_t total = 0;
+  int got = 0;
+  float vox_offset = 352;
+  std::vector<char> buffer(1 << 16);
+  bool first = true;
+  while ((got = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+    if (first && got >= 112) std::memcpy(&vox_offset, buffer.data() + 108, sizeof vox_offset);
+    first = false;
+    total += static_cast<std::size_t>(got);
+  }
+  int status = Z_OK;
+  gzerror(file, &status);
+  gzclose(file);
+  const std::size_t needed = static_cast<std::size_t>(std::max(352.f, vox_offset)) + image_bytes;
+  if (got < 0 || (status != Z_OK && status != Z_STREAM_END) || total < needed) {
+    throw input_error(path.string(), "image data are truncated or corrupt (" +
+                                         std::to_string(total) + " of " +
+                                         std::to_string(needed) + " bytes)");
+  }
+}
+
 itk::ImageIOBase::Pointer open_io(const fs::path& path) {
   register_io_factories();
   require_readable(path);
@@ -51,6 +82,7 @@ itk::ImageIOBase::Pointer open_io(const fs::path& path) {
   } catch (const itk::ExceptionObject&) {
     throw input_error(path.string(), "image header could not be read (truncated or corrupt)");
   }
+  require_complete_nifti(path, io->GetImageSizeInBytes());
   if (io->GetNumberOfComponents() != 1) {
     throw input_error(path.string(), "has " + std::to_string(io->GetNumberOfComponents()) +
                                          " components per voxel; a scalar image is needed");
@@ -207,6 +239,46 @@ Mask read_mask(const fs::path& path) {
 }
 
 void write_image(const Image& image, const fs::path& path) { write_volume(image, path); }
+
+void write_series(const std::vector<Image>& volumes, const fs::path& path) {
+  register_io_factories();
+  if (volumes.empty()) throw Error(path.string() + ": no volumes to write", ExitCode::output_failed);
+  auto image = ItkImage4::New();
+  ItkImage4::RegionType region;
+  ItkImage4::SpacingType spacing;
+  ItkImage4::PointType origin;
+  ItkImage4::DirectionType direction;
+  direction.SetIdentity();
+  const Geometry& g = volumes.front().geometry;
+  for (int a = 0; a < 3; ++a) {
+    region.SetSize(a, g.size[a]);
+    spacing[a] = g.spacing[a];
+    origin[a] = g.origin[a];
+    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[a * 3 + b];
+  }
+  region.SetSize(3, volumes.size());
+  spacing[3] = 1.0;
+  origin[3] = 0.0;
+  image->SetRegions(region);
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);
+  image->Allocate();
+  float* buffer = image->GetBufferPointer();
+  for (std::size_t t = 0; t < volumes.size(); ++t) {
+    std::copy(volumes[t].voxels.begin(), volumes[t].voxels.end(), buffer + t * g.voxel_count());
+  }
+  auto writer = itk::ImageFileWriter<ItkImage4>::New();
+  writer->SetFileName(path.string());
+  writer->SetInput(image);
+  writer->SetUseCompression(true);
+  try {
+    writer->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw Error(path.string() + ": could not be written: " + e.GetDescription(),
+                ExitCode::output_failed);
+  }
+}
 void write_mask(const Mask& mask, const fs::path& path) { write_volume(mask, path); }
 
 }  // namespace strokefair

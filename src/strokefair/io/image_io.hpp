@@ -35,6 +35,9 @@ Mask read_mask(const std::filesystem::path& path);
 void write_image(const Image& image, const std::filesystem::path& path);
 void write_mask(const Mask& mask, const std::filesystem::path& path);
 
+// Writes a list of 3D volumes on one grid as a 4D image.
+void write_series(const std::vector<Image>& volumes, const std::filesystem::path& path);
+
 // True when the file name ends in an extension that read_image understands.
 bool is_image_file_name(const std::filesystem::path& path);
 

@@ -1,0 +1,58 @@
+// The single-patient analysis: from diffusion images to a quantified acute infarct.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "strokefair/data/data_store.hpp"
+#include "strokefair/preprocess/diffusion_inputs.hpp"
+#include "strokefair/preprocess/normalise.hpp"
+#include "strokefair/quantify/lesion_measures.hpp"
+#include "strokefair/registration/template_space.hpp"
+#include "strokefair/segmentation/lesion_segmentation.hpp"
+
+namespace strokefair {
+
+struct AnalysisOptions {
+  DiffusionInputOptions inputs;
+  std::string subject;          // empty: from the DWI file name
+  std::string session;          // optional
+  std::filesystem::path output; // BIDS derivatives folder
+  bool overwrite = false;
+  std::string command_line;
+  SegmentationParameters segmentation;
+};
+
+// Called as each stage finishes; the command line decides how to show it.
+using StageObserver = std::function<void(const std::string& stage, double seconds)>;
+
+struct AnalysisResult {
+  std::string subject;
+  std::string session;
+  DiffusionInputs inputs;
+  Template target;
+  Mask brain;
+  TemplateAlignment alignment;
+  NormalTissue normal;
+  Segmentation segmentation;
+  Mask lesion_template;           // on the template's 1 mm grid
+  std::vector<RegionRow> regions; // all atlases, all regions
+  std::vector<std::pair<std::string, double>> stage_seconds;
+  std::vector<std::string> warnings;
+};
+
+// Runs every stage; throws Error on bad input or on a failed check (e.g. registration).
+AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
+                       const StageObserver& observer = {});
+
+// BIDS naming: "sub-<label>[_ses-<label>]" and its folder "sub-<label>[/ses-<label>]/dwi".
+std::string bids_prefix(const std::string& subject, const std::string& session);
+std::filesystem::path bids_subject_folder(const std::string& subject, const std::string& session);
+
+// A label of letters and digits only, as BIDS requires; Error(usage) otherwise.
+std::string checked_label(const std::string& label, const std::string& what);
+
+}  // namespace strokefair

@@ -1,0 +1,203 @@
+// ITK registration: a rigid stage then an affine stage, each multi-resolution.
+#include "strokefair/registration/affine_registration.hpp"
+
+#include <itkAffineTransform.h>
+#include <itkImage.h>
+#include <itkImageMaskSpatialObject.h>
+#include <itkImageRegistrationMethodv4.h>
+#include <itkMattesMutualInformationImageToImageMetricv4.h>
+#include <itkRegistrationParameterScalesFromPhysicalShift.h>
+#include <itkRegularStepGradientDescentOptimizerv4.h>
+#include <itkTransformFactory.h>
+#include <itkTransformFileWriter.h>
+#include <itkTxtTransformIOFactory.h>
+#include <itkVersorRigid3DTransform.h>
+
+#include <mutex>
+
+#include "strokefair/core/error.hpp"
+
+namespace strokefair {
+
+namespace {
+
+using ItkImage = itk::Image<float, 3>;
+using ItkMask = itk::Image<unsigned char, 3>;
+
+template <class T>
+typename itk::Image<T, 3>::Pointer to_itk(const Volume<T>& volume) {
+  auto image = itk::Image<T, 3>::New();
+  typename itk::Image<T, 3>::RegionType region;
+  typename itk::Image<T, 3>::SpacingType spacing;
+  typename itk::Image<T, 3>::PointType origin;
+  typename itk::Image<T, 3>::DirectionType direction;
+  const Geometry& g = volume.geometry;
+  for (int a = 0; a < 3; ++a) {
+    region.SetSize(a, g.size[a]);
+    spacing[a] = g.spacing[a];
+    origin[a] = g.origin[a];
+    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[a * 3 + b];
+  }
+  image->SetRegions(region);
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);
+  image->Allocate();
+  std::copy(volume.voxels.begin(), volume.voxels.end(), image->GetBufferPointer());
+  return image;
+}
+
+Vec3 centre_of_mass(const Image& image) {
+  const Affine to_physical = image.geometry.voxel_to_physical();
+  const auto& s = image.geometry.size;
+  double total = 0;
+  Vec3 sum{0, 0, 0};
+  for (std::size_t k = 0; k < s[2]; ++k)
+    for (std::size_t j = 0; j < s[1]; ++j)
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        const double w = std::max(0.f, image.at(i, j, k));
+        if (w <= 0) continue;
+        const Vec3 p = to_physical.apply({double(i), double(j), double(k)});
+        for (int a = 0; a < 3; ++a) sum[a] += w * p[a];
+        total += w;
+      }
+  if (total <= 0) throw Error("image to register is empty", ExitCode::processing);
+  return {sum[0] / total, sum[1] / total, sum[2] / total};
+}
+
+template <class Transform>
+double run_stage(ItkImage* fixed, ItkImage* moving, itk::ImageMaskSpatialObject<3>* fixed_mask,
+                 Transform* transform, const RegistrationSettings& settings, int iterations,
+                 double learning_rate) {
+  using Metric = itk::MattesMutualInformationImageToImageMetricv4<ItkImage, ItkImage>;
+  using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
+  using Method = itk::ImageRegistrationMethodv4<ItkImage, ItkImage, Transform>;
+
+  auto metric = Metric::New();
+  metric->SetNumberOfHistogramBins(settings.histogram_bins);
+  metric->SetFixedImageMask(fixed_mask);
+
+  auto scales = itk::RegistrationParameterScalesFromPhysicalShift<Metric>::New();
+  scales->SetMetric(metric);
+
+  auto optimizer = Optimizer::New();
+  optimizer->SetLearningRate(learning_rate);
+  optimizer->SetMinimumStepLength(0.001);
+  optimizer->SetRelaxationFactor(0.6);
+  optimizer->SetNumberOfIterations(iterations);
+  optimizer->SetScalesEstimator(scales);
+  optimizer->SetDoEstimateLearningRateOnce(true);
+
+  auto method = Method::New();
+  method->SetFixedImage(fixed);
+  method->SetMovingImage(moving);
+  method->SetMetric(metric);
+  method->SetOptimizer(optimizer);
+  method->SetInitialTransform(transform);
+  method->InPlaceOn();
+  method->SetNumberOfWorkUnits(1);
+
+  // Three levels: 4x, 2x and 1x the template grid, smoothed in mm.
+  typename Method::ShrinkFactorsArrayType shrink(3);
+  shrink[0] = 4;
+  shrink[1] = 2;
+  shrink[2] = 1;
+  typename Method::SmoothingSigmasArrayType sigmas(3);
+  sigmas[0] = 4;
+  sigmas[1] = 2;
+  sigmas[2] = 1;
+  method->SetNumberOfLevels(3);
+  method->SetShrinkFactorsPerLevel(shrink);
+  method->SetSmoothingSigmasPerLevel(sigmas);
+  method->SetSmoothingSigmasAreSpecifiedInPhysicalUnits(true);
+  method->SetMetricSamplingStrategy(Method::MetricSamplingStrategyEnum::REGULAR);
+  method->SetMetricSamplingPercentage(settings.sampling_fraction);
+  method->MetricSamplingReinitializeSeed(7);  // deterministic results run to run
+  try {
+    method->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw Error(std::string("registration to the template failed: ") + e.GetDescription(),
+                ExitCode::processing);
+  }
+  return optimizer->GetValue();
+}
+
+Affine to_affine(const itk::AffineTransform<double, 3>* t) {
+  Affine a;
+  const auto m = t->GetMatrix();
+  const auto o = t->GetOffset();
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) a.m[r * 4 + c] = m[r][c];
+    a.m[r * 4 + 3] = o[r];
+  }
+  return a;
+}
+
+}  // namespace
+
+RegistrationResult register_affine(const Image& template_image, const Mask& template_mask,
+                                   const Image& subject_image,
+                                   const RegistrationSettings& settings) {
+  auto fixed = to_itk(template_image);
+  auto moving = to_itk(subject_image);
+  auto mask_object = itk::ImageMaskSpatialObject<3>::New();
+  mask_object->SetImage(to_itk(template_mask));
+  mask_object->Update();
+
+  const Vec3 fixed_centre = centre_of_mass(template_image);
+  const Vec3 moving_centre = centre_of_mass(subject_image);
+
+  using Rigid = itk::VersorRigid3DTransform<double>;
+  auto rigid = Rigid::New();
+  Rigid::CenterType centre;
+  Rigid::TranslationType shift;
+  for (int a = 0; a < 3; ++a) {
+    centre[a] = fixed_centre[a];
+    shift[a] = moving_centre[a] - fixed_centre[a];
+  }
+  rigid->SetCenter(centre);
+  rigid->SetTranslation(shift);
+
+  RegistrationResult result;
+  result.rigid_metric = run_stage(fixed.GetPointer(), moving.GetPointer(), mask_object.GetPointer(),
+                                  rigid.GetPointer(), settings, settings.rigid_iterations, 2.0);
+
+  using AffineT = itk::AffineTransform<double, 3>;
+  auto affine = AffineT::New();
+  affine->SetCenter(rigid->GetCenter());
+  affine->SetMatrix(rigid->GetMatrix());
+  affine->SetTranslation(rigid->GetTranslation());
+  result.affine_metric =
+      run_stage(fixed.GetPointer(), moving.GetPointer(), mask_object.GetPointer(),
+                affine.GetPointer(), settings, settings.affine_iterations, 1.0);
+  result.template_to_subject = to_affine(affine.GetPointer());
+  return result;
+}
+
+void write_itk_transform(const Affine& template_to_subject, const std::filesystem::path& path) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    itk::TransformFactoryBase::RegisterDefaultTransforms();
+    itk::TxtTransformIOFactory::RegisterOneFactory();
+  });
+  auto transform = itk::AffineTransform<double, 3>::New();
+  itk::AffineTransform<double, 3>::MatrixType matrix;
+  itk::AffineTransform<double, 3>::OutputVectorType translation;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) matrix[r][c] = template_to_subject.m[r * 4 + c];
+    translation[r] = template_to_subject.m[r * 4 + 3];
+  }
+  transform->SetMatrix(matrix);
+  transform->SetTranslation(translation);  // centre stays at the origin: offset = translation
+  auto writer = itk::TransformFileWriterTemplate<double>::New();
+  writer->SetInput(transform);
+  writer->SetFileName(path.string());
+  try {
+    writer->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw Error(path.string() + ": transform could not be written: " + e.GetDescription(),
+                ExitCode::output_failed);
+  }
+}
+
+}  // namespace strokefair

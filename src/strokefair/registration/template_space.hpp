@@ -1,0 +1,48 @@
+// The MNI template that strokefair registers to, and the checked subject-to-template alignment.
+#pragma once
+
+#include <string>
+
+#include "strokefair/core/volume.hpp"
+#include "strokefair/data/data_store.hpp"
+
+namespace strokefair {
+
+struct Template {
+  std::string space;   // BIDS template identifier used in output names
+  std::string t1_path;
+  Image t1;            // skull-stripped T1, 1 mm: outputs in template space use this grid
+  Mask brain;          // 1 mm brain mask
+  Image t1_coarse;     // 2 mm copies: registration runs here
+  Mask brain_coarse;
+};
+
+Template load_template(const DataStore& store);
+
+struct AlignmentCheck {
+  // Dice of the subject's brain mask and the template's brain mask in template space,
+  // counted only where the subject's field of view reaches (clinical DWI rarely covers the
+  // whole brain).
+  double brain_dice = 0;
+  double determinant = 0;            // volume scaling of the affine, subject per template
+  std::array<double, 3> axis_scales{};
+  bool passed = false;
+  std::string failure;               // why not, in words
+};
+
+struct TemplateAlignment {
+  Affine template_to_subject;
+  AlignmentCheck check;
+};
+
+// Minimum brain Dice for an acceptable affine fit; normal adult heads registered well reach
+// 0.85-0.95 against the template mask, a misregistration of a few centimetres falls below 0.7.
+constexpr double kMinimumBrainDice = 0.75;
+
+TemplateAlignment align_to_template(const Template& target, const Image& subject_brain,
+                                    const Mask& subject_brain_mask);
+
+AlignmentCheck check_alignment(const Template& target, const Mask& subject_brain_mask,
+                               const Affine& template_to_subject);
+
+}  // namespace strokefair

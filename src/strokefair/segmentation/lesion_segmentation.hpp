@@ -1,0 +1,81 @@
+// Acute infarct segmentation from DWI and ADC evidence relative to normal-appearing tissue.
+#pragma once
+
+#include "strokefair/core/volume.hpp"
+
+namespace strokefair {
+
+// Every threshold of the segmentation, with where it comes from. DWI values are relative to
+// the normal-parenchyma mode (rDWI), ADC values relative to the normal-parenchyma ADC mode
+// (rADC), which makes them independent of scanner scaling and b-value.
+struct SegmentationParameters {
+  // DWI is compared with the local intensity of normal-appearing tissue, a field smoothed
+  // with this Gaussian: coil sensitivity makes whole regions (often the posterior fossa)
+  // 20-40% brighter, which a single global reference would call infarct.
+  double reference_field_sigma_mm = 15.0;
+  // Seeds: clearly restricted diffusion. ADC below 620 x10^-6 mm²/s is the ischaemic-core
+  // convention of RAPID and DEFUSE 3; with normal parenchyma at ~780 that is rADC ~0.8.
+  double seed_relative_adc = 0.80;
+  double seed_absolute_adc = 620.0;  // x10^-6 mm²/s, used together with the relative one
+  // Acute infarct on b=1000 trace is typically 1.5-3 times normal parenchyma; 1.6 keeps
+  // normal grey matter (~1.1-1.3) and the corticospinal tract (~1.3-1.4) out of the seeds.
+  double seed_relative_dwi = 1.5;
+  // The seed must also be brighter than the mirrored contralateral voxel by this much:
+  // normal bright structures and most artefacts are symmetric, infarcts rarely are.
+  double seed_asymmetry = 0.3;
+  // Growth from seeds (hysteresis): still DWI-bright, still brighter than the mirror voxel,
+  // and not CSF-like or facilitated diffusion.
+  double grow_relative_dwi = 1.25;
+  double grow_relative_adc = 0.95;
+  double grow_asymmetry = 0.15;
+  // A closing of this radius fills the speckled gaps that noise leaves inside an infarct;
+  // closed-in voxels must still have non-CSF ADC (relative ADC below the limit).
+  double closing_radius_mm = 2.5;
+  double closing_relative_adc_max = 1.1;
+  // Seeds closer than this to the edge of the brain mask are not trusted: susceptibility
+  // artefacts at the skull base and frontal sinuses, and partial volume with scalp.
+  double seed_edge_margin_mm = 3.0;
+  // Susceptibility artefacts cluster along the skull base and frontal sinuses: the brain
+  // surface below the template's z = -8 mm and in front of y = -35 mm (orbitofrontal cortex
+  // and temporal poles). Seeds within `artefact_zone_depth_mm` of the brain edge there need
+  // the stronger evidence below. Posterior fossa strokes lie behind y = -35 and are spared.
+  double artefact_zone_max_z_mm = -8.0;
+  double artefact_zone_min_y_mm = -35.0;
+  double artefact_zone_depth_mm = 15.0;
+  double artefact_zone_seed_relative_dwi = 2.0;
+  double artefact_zone_seed_absolute_adc = 500.0;
+  // A kept component must be clearly DWI-bright on average, not a rim of borderline voxels.
+  double component_mean_relative_dwi = 1.4;
+  // A kept component's mean ADC must itself be restricted. Thin-slice partial volume of
+  // normal cortex and CSF edges makes scattered DWI-bright voxels with ADC ~650-700; true
+  // acute infarcts average well below the 620 core threshold in their bulk.
+  double component_mean_adc_max = 620.0;
+  // Components smaller than this are dropped: below ~3 voxels of 2x2x5 mm they are noise.
+  // The smallest lesion among the shared reference cases is 0.22 mL.
+  double min_lesion_ml = 0.05;
+};
+
+struct SegmentationEvidence {
+  Image reference_field;    // local DWI of normal-appearing tissue
+  Image relative_dwi;       // DWI / reference field
+  Image relative_adc;       // ADC / normal mode
+  Image mirrored_dwi;       // relative DWI of the contralateral mirror voxel
+};
+
+struct Segmentation {
+  Mask lesion;
+  SegmentationEvidence evidence;
+  std::size_t seed_voxels = 0;
+};
+
+// `template_to_subject` is the registration (template physical -> subject physical); the
+// mirror voxel is found by flipping left-right about the template's midline (x = 0).
+Segmentation segment_lesion(const Image& dwi, const Image& adc, const Mask& brain,
+                            double dwi_normal, double adc_normal,
+                            const Affine& template_to_subject,
+                            const SegmentationParameters& parameters = {});
+
+// The map from subject physical space to its left-right mirror image in subject space.
+Affine mirror_in_subject(const Affine& template_to_subject);
+
+}  // namespace strokefair
