@@ -105,3 +105,15 @@ TEST(Audit, FindsEachKindOfIdentifier) {
   EXPECT_NE(file_bytes(out).find("InstitutionName"), std::string::npos);
   fs::remove_all(root.parent_path());
 }
+
+TEST(Audit, UnitsAndBinaryFilesAreNotMistakenForIdentifiers) {
+  // "10^-6 mm^2/s" has carets but is no person name; a PNG's bytes match patterns by chance.
+  const fs::path root = clean_dataset("audit-units");
+  write(root / "derivatives/x/sub-ABCD2345/dwi/sub-ABCD2345_desc-x_stats.json",
+        R"({"warnings": ["ADC in 10^-6 mm^2/s"]})");
+  std::string png = "\x89PNG\r\n\x1a\n";
+  png += std::string(1, '\0') + "ab^cd 1995Y x@y.org";
+  write(root / "derivatives/x/sub-ABCD2345/dwi/sub-ABCD2345_desc-qc_dwi.png", png);
+  EXPECT_TRUE(audit_dataset(root, {}).empty());
+  fs::remove_all(root.parent_path());
+}

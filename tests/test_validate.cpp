@@ -111,3 +111,19 @@ TEST_F(IngestedDataset, OfficialBidsValidatorReportsZeroErrors) {
   for (const auto& error : doc["issues"]["errors"]) ADD_FAILURE() << error.dump();
   EXPECT_EQ(doc["issues"]["errors"].size(), 0u);
 }
+
+TEST(Validate, DerivativeRootWithTransformEntitiesGivesWarningsOnly) {
+  // from-/to-/mode- (fMRIPrep-style transforms) are not entities of the 1.11.1 schema.
+  STROKEFAIR_REQUIRE_DATA(kSchema);
+  const fs::path root = temp_dir("validate-derivative") / "strokefair";
+  write(root / "dataset_description.json",
+        R"({"Name": "d", "BIDSVersion": "1.11.1", "DatasetType": "derivative",
+            "GeneratedBy": [{"Name": "strokefair"}]})");
+  write(root / "sub-01/dwi/sub-01_space-orig_label-L_desc-auto_mask.json", "{}");
+  write(root / "sub-01/dwi/sub-01_from-orig_to-MNI152NLin2009cSym_mode-image_xfm.txt", "1");
+  const auto issues = validate_dataset(root, data_dir() / kSchema);
+  ASSERT_EQ(issues.size(), 3u);
+  for (const auto& i : issues) EXPECT_TRUE(i.warning) << i.message;
+  EXPECT_EQ(run_strokefair("validate " + root.string()), 0);
+  fs::remove_all(root.parent_path());
+}

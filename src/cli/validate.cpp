@@ -25,10 +25,14 @@ Command add_validate(CLI::App& program, const GlobalOptions& globals) {
             const fs::path schema_path =
                 schema->empty() ? DataStore(globals.data_dir).locate("bids_schema") : *schema;
             const auto issues = validate_dataset(*dataset, schema_path);
-            for (const auto& issue : issues)
-              std::cout << issue.file << '\t' << issue.message << '\n';
-            if (!issues.empty()) {
-              spdlog::error("{} BIDS problem(s)", issues.size());
+            std::size_t errors = 0;
+            for (const auto& issue : issues) {
+              std::cout << (issue.warning ? "warning" : "error") << '\t' << issue.file << '\t'
+                        << issue.message << '\n';
+              if (!issue.warning) ++errors;
+            }
+            if (errors > 0) {
+              spdlog::error("{} BIDS error(s), {} warning(s)", errors, issues.size() - errors);
               return static_cast<int>(ExitCode::findings);
             }
             spdlog::info("valid BIDS (schema {})", schema_path.filename().string());

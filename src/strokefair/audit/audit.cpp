@@ -30,13 +30,13 @@ const std::vector<Pattern>& text_patterns() {
        "looks like a date"},
       {std::regex(R"((^|[^\d.:])([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?($|[^\d]))"),
        "looks like a clock time"},
-      {std::regex(R"([^\s\^",\\/]+\^[^\s\^",\\/]+)"), "looks like a DICOM person name"},
+      {std::regex(R"([A-Za-z]{2,}\^[A-Za-z]{2,})"), "looks like a DICOM person name"},
       {std::regex(R"([\w.+-]+@[\w-]+\.[\w.-]+)"), "looks like an e-mail address"},
       {std::regex(R"((\+\d{1,3}[ -]?)?\(?\d{3}\)?[ -]\d{3}[ -]\d{4})"),
        "looks like a phone number"},
       {std::regex(
            R"(\b(Street|Strasse|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b\.?,? ?\d+)"
-            R"(|\b\d+ [A-Z][a-z]+ (Street|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b)"),
+           R"(|\b\d+ [A-Z][a-z]+ (Street|Road|Avenue|Drive|Lane|Boulevard|Ave|Rd|Dr|St|Blvd)\b)"),
        "looks like a street address"},
       {std::regex(R"([a-z]+(strasse|straße|str\.|gasse|platz|weg) ?\d+)", std::regex::icase),
        "looks like a street address"},
@@ -206,6 +206,11 @@ class Auditor {
 
     const std::string text = read_text_file(path);
     const std::string extension = path.extension().string();
+    if (text.find('\0') != std::string::npos || !is_valid_utf8(text)) {
+      // Binary (a PNG figure, a transform): patterns would match noise; literals still count.
+      if (contains_literal(text)) add(file, "content", "holds an original identifying value");
+      return;
+    }
     if (extension == ".json") {
       const json doc = json::parse(text, nullptr, false);
       if (doc.is_discarded()) {

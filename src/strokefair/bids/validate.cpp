@@ -80,8 +80,8 @@ class Validator {
   }
 
  private:
-  void add(const std::string& file, const std::string& message) {
-    issues_.push_back({file, message});
+  void add(const std::string& file, const std::string& message, bool warning = false) {
+    issues_.push_back({file, message, warning});
   }
 
   void read_bidsignore() {
@@ -196,7 +196,7 @@ class Validator {
     for (const auto& [key, label] : parsed.entities) {
       const auto at = std::find(order_.begin(), order_.end(), key);
       if (at == order_.end()) {
-        add(relative, "unknown entity " + key);
+        add(relative, "unknown entity " + key, derivative_);
         continue;
       }
       const int position = static_cast<int>(at - order_.begin());
@@ -373,7 +373,14 @@ std::vector<ValidationIssue> validate_dataset(const fs::path& root, const fs::pa
     throw Error(schema_path.string() + ": not a BIDS schema", ExitCode::missing_asset);
   if (!fs::is_directory(root)) throw input_error(root.string(), "is not a folder");
 
-  std::vector<ValidationIssue> issues = Validator(schema, root, false).run();
+  const json description =
+      fs::exists(root / "dataset_description.json")
+          ? json::parse(read_text_file(root / "dataset_description.json"), nullptr, false)
+          : json();
+  const bool derivative =
+      description.is_object() && description.value("DatasetType", "") == "derivative";
+  std::vector<ValidationIssue> issues = Validator(schema, root, derivative).run();
+  if (derivative) return issues;
   const fs::path derivatives = root / "derivatives";
   if (fs::is_directory(derivatives)) {
     for (const auto& pipeline : fs::directory_iterator(derivatives)) {
