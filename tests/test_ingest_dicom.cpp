@@ -159,3 +159,21 @@ TEST_F(SharedDicomIngest, ExistingFolderThatIsNotBidsIsNotOverwritten) {
   EXPECT_EQ(run_strokefair(ingest_args(dataset_, dicom_inputs())), 5);
   EXPECT_EQ(read_all(dataset_ / "mine.txt"), "keep");
 }
+
+TEST_F(SharedDicomIngest, DamagedDicomFileIsCountedAsNotConverted) {
+  // dcm2niix drops a truncated file silently and converts the rest; ingest must say so.
+  const fs::path input = dir_ / "dicom";
+  fs::create_directories(input);
+  for (const auto& e :
+       fs::directory_iterator(shared_dicom() / "dcm_qa_subset/In/Orientation/ax/axasc35")) {
+    if (e.path().filename().string().rfind("MR.", 0) == 0)
+      fs::copy_file(e.path(), input / e.path().filename());
+  }
+  ASSERT_EQ(shell("chmod u+w " + input.string() + "/* && f=$(ls " + input.string() +
+                  "/MR* | head -1) && truncate -s 2000 $f"),
+            0);
+  const fs::path out = dir_ / "stdout.txt";
+  ASSERT_EQ(run_strokefair(ingest_args(dataset_, input.string()), out.string()), 0);
+  EXPECT_NE(read_all(out).find("dicom_files_not_converted\t1"), std::string::npos)
+      << read_all(out);
+}

@@ -45,6 +45,11 @@ Command add_ingest(CLI::App& program, const GlobalOptions& globals) {
             if (!participants->empty()) options->participants = *participants;
             if (!mapping->empty()) options->mapping = *mapping;
             const IngestReport report = ingest_dicom(*options);
+            if (report.dicom_files_not_converted > 0)
+              spdlog::warn(
+                  "{} DICOM file(s) were not converted (presentation states, damaged "
+                  "files or incomplete series)",
+                  report.dicom_files_not_converted);
             if (report.converter_exit_code != 0)
               spdlog::warn("dcm2niix exited with code {}: some input may not be converted",
                            report.converter_exit_code);
@@ -58,7 +63,8 @@ Command add_ingest(CLI::App& program, const GlobalOptions& globals) {
                       << "series_left_out\t" << report.left_out.size() << "\n"
                       << "new_subjects\t" << report.new_subjects << "\n"
                       << "new_sessions\t" << report.new_sessions << "\n"
-                      << "non_dicom_files_skipped\t" << report.input.skipped_files << "\n";
+                      << "non_dicom_files_skipped\t" << report.input.skipped_files << "\n"
+                      << "dicom_files_not_converted\t" << report.dicom_files_not_converted << "\n";
             spdlog::info("key file: {}", report.key_file.string());
             if (!report.audit_findings.empty()) {
               spdlog::error("audit found {} possible identifier(s) in the dataset",

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <future>
-#include <thread>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "strokefair/bids/layout.hpp"
 #include "strokefair/bids/participants.hpp"
@@ -362,6 +362,9 @@ IngestReport ingest_dicom(const IngestOptions& given) {
       convert_dicom(work.path() / "dicom", work.path() / "converted");
   report.series_converted = conversion.series.size();
   report.converter_exit_code = conversion.converter_exit_code;
+  const std::size_t accounted = conversion.files_converted + conversion.files_non_image;
+  report.dicom_files_not_converted =
+      conversion.files_found > accounted ? conversion.files_found - accounted : 0;
   clock.done("dcm2niix converted " + std::to_string(report.series_converted) + " series");
 
   std::vector<PlannedSeries> planned = plan_series(conversion.series, mapping, report);

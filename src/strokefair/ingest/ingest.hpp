@@ -36,6 +36,7 @@ struct IngestReport {
   DicomInputSummary input;
   std::size_t series_converted = 0;
   int converter_exit_code = 0;  // dcm2niix's; non-zero when it could not convert something
+  std::size_t dicom_files_not_converted = 0;  // found by dcm2niix, in no image, not non-image
   std::size_t series_written = 0;
   std::size_t series_already_present = 0;
   std::size_t new_subjects = 0;

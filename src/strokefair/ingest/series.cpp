@@ -2,6 +2,7 @@
 #include "strokefair/ingest/series.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -117,6 +118,20 @@ Classification automatic_class(const ConvertedSeries& series) {
   return {SeriesClass::unknown, "no rule matches its contrast parameters", {}, {}, false};
 }
 
+// dcm2niix prints "Found N DICOM file(s)", "Convert N DICOM as ..." and "Skipping non-image
+// DICOM: ..."; the file names in it are the neutral staging names.
+void count_files_in_log(const fs::path& log, ConversionSummary& summary) {
+  if (!fs::exists(log)) return;
+  std::istringstream lines(read_text_file(log));
+  for (std::string line; std::getline(lines, line);) {
+    std::size_t count = 0;
+    if (std::sscanf(line.c_str(), "Found %zu DICOM", &count) == 1) summary.files_found += count;
+    if (std::sscanf(line.c_str(), "Convert %zu DICOM", &count) == 1)
+      summary.files_converted += count;
+    if (line.rfind("Skipping non-image DICOM", 0) == 0) ++summary.files_non_image;
+  }
+}
+
 }  // namespace
 
 std::string ConvertedSeries::patient_id() const { return string_field(raw, "PatientID"); }
@@ -153,6 +168,7 @@ ConversionSummary convert_dicom(const fs::path& dicom_folder, const fs::path& ou
 
   ConversionSummary summary;
   summary.converter_exit_code = result.exit_code;
+  count_files_in_log(output_folder.parent_path() / "dcm2niix.log", summary);
   std::vector<fs::path> sidecars;
   for (const auto& entry : fs::directory_iterator(output_folder)) {
     if (entry.path().extension() == ".json") sidecars.push_back(entry.path());

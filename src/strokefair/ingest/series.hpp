@@ -29,6 +29,11 @@ struct ConvertedSeries {
 struct ConversionSummary {
   std::vector<ConvertedSeries> series;
   int converter_exit_code = 0;
+  // From dcm2niix's log: DICOM files it found, used in an image, and skipped as non-image.
+  // The rest were not converted: presentation states, damaged files, incomplete series.
+  std::size_t files_found = 0;
+  std::size_t files_converted = 0;
+  std::size_t files_non_image = 0;
 };
 
 // Runs dcm2niix on `dicom_folder` into `output_folder` (both private). Throws Error when
