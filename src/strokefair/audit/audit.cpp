@@ -71,6 +71,7 @@ bool word_character(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;
 }
 
+// Pixel data are never searched: text burned into an image is not detected.
 class Auditor {
  public:
   Auditor(fs::path root, const std::vector<std::string>& literals) : root_(std::move(root)) {

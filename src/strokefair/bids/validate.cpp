@@ -243,7 +243,8 @@ class Validator {
     return nullptr;
   }
 
-  // Evaluates the simple selector forms; anything else makes the rule not apply.
+  // Evaluates the simple selector forms; anything else (intersects, exists, ...) makes the
+  // rule not apply, so the fields those rules require are not checked.
   bool selector_holds(const std::string& selector, const std::string& datatype,
                       const ParsedName& parsed, const json& sidecar) {
     static const std::regex equals(R"re(^(datatype|suffix|modality) == "([^"]*)"$)re");

@@ -69,6 +69,8 @@ void gather_file(const fs::path& file, const fs::path& staging, DicomInputSummar
 
 }  // namespace
 
+// DICOM written without the Part 10 preamble (some old archives) is not recognised: it is
+// counted as skipped, not converted.
 bool is_dicom_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::array<char, kPreambleEnd> head{};

@@ -346,6 +346,8 @@ IngestReport ingest_dicom(const IngestOptions& given) {
       options.mapping ? read_mapping(*options.mapping) : std::vector<MappingRule>{};
   if (options.participants) read_clinical_table(*options.participants);  // refuse early
 
+  // If the process is killed (not on errors), this folder stays behind with dcm2niix's raw
+  // sidecars, which hold identifiers; it is readable by the owner only.
   const FolderGuard work(make_private_folder(fs::temp_directory_path()));
   fs::create_directories(work.path() / "dicom");
   fs::create_directories(work.path() / "converted");
