@@ -177,3 +177,16 @@ TEST_F(SharedDicomIngest, DamagedDicomFileIsCountedAsNotConverted) {
   EXPECT_NE(read_all(out).find("dicom_files_not_converted\t1"), std::string::npos)
       << read_all(out);
 }
+
+TEST_F(SharedDicomIngest, KeyInsideTheDatasetOrDatasetInsideTheInputIsRefused) {
+  const std::string philips = (shared_dicom() / "dcm_qa_philips_dwi/In").string();
+  EXPECT_EQ(run_strokefair(ingest_args(dataset_, philips,
+                                       "--key " + (dataset_ / "key.json").string())),
+            2);
+  EXPECT_FALSE(fs::exists(dataset_));
+
+  const fs::path input = dir_ / "export";
+  fs::create_directories(input);
+  EXPECT_EQ(run_strokefair(ingest_args(input / "bids", input.string())), 2);
+  EXPECT_FALSE(fs::exists(input / "bids"));
+}
