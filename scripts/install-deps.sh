@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config ccache
+  build-essential cmake ninja-build pkg-config ccache clang-format git
   libinsighttoolkit5-dev   # image I/O (NIfTI, MetaImage), registration, distance maps
   libcli11-dev             # command-line parsing
   nlohmann-json3-dev       # JSON

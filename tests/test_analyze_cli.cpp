@@ -37,7 +37,7 @@ struct SharedCase {
   std::string name;
   std::string arguments;  // relative to the case folder
   std::string subject;
-  std::string hemisphere; // expected side of the clear infarct, empty: not asserted
+  std::string hemisphere;  // expected side of the clear infarct, empty: not asserted
 };
 
 void PrintTo(const SharedCase& c, std::ostream* os) { *os << c.name; }
@@ -70,9 +70,9 @@ TEST_P(AnalyzeSharedCase, WritesDerivativesAndPrintsTheSummary) {
   const json summary = json::parse(run.out);  // stdout is exactly the summary JSON
   EXPECT_EQ(summary["subject"], c.subject);
   EXPECT_EQ(summary["template"], "MNI152NLin2009cSym");
-  for (const char* key : {"lesion_volume_ml", "lesion_count", "brain_volume_ml", "hemisphere",
-                          "territories", "files", "software", "command_line", "inputs",
-                          "timings_s"}) {
+  for (const char* key :
+       {"lesion_volume_ml", "lesion_count", "brain_volume_ml", "hemisphere", "territories", "files",
+        "software", "command_line", "inputs", "timings_s"}) {
     EXPECT_TRUE(summary.contains(key)) << key;
   }
   EXPECT_GT(summary["brain_volume_ml"].get<double>(), 800);
@@ -81,7 +81,8 @@ TEST_P(AnalyzeSharedCase, WritesDerivativesAndPrintsTheSummary) {
     EXPECT_EQ(summary["hemisphere"], c.hemisphere);
     EXPECT_GT(summary["lesion_volume_ml"].get<double>(), 0.05);
   }
-  for (const auto& input : summary["inputs"]) EXPECT_EQ(input["sha256"].get<std::string>().size(), 64u);
+  for (const auto& input : summary["inputs"])
+    EXPECT_EQ(input["sha256"].get<std::string>().size(), 64u);
 
   // The lesion mask is on exactly the DWI grid.
   const fs::path lesion = out / summary["files"]["lesion_mask"].get<std::string>();
@@ -94,7 +95,8 @@ TEST_P(AnalyzeSharedCase, WritesDerivativesAndPrintsTheSummary) {
   for (const auto& [key, relative] : summary["files"].items()) {
     EXPECT_TRUE(fs::exists(out / relative.get<std::string>())) << key;
   }
-  const json sidecar = json::parse(read_text(fs::path(lesion.string().substr(0, lesion.string().size() - 7) + ".json")));
+  const json sidecar = json::parse(
+      read_text(fs::path(lesion.string().substr(0, lesion.string().size() - 7) + ".json")));
   EXPECT_EQ(sidecar["Type"], "Lesion");
   EXPECT_EQ(sidecar["Manual"], false);
   const json description = json::parse(read_text(out / "dataset_description.json"));
@@ -121,8 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "--adc CASE/images/adc-brain-mri/06de5518-fde4-4d29-90fa-4cacf066b590.mha "
                    "--subject rawmha",
                    "rawmha", "right"},
-        SharedCase{"ads-subject01",
-                   "--dwi CASE/Subject01_DWI.nii.gz --b0 CASE/Subject01_b0.nii.gz",
+        SharedCase{"ads-subject01", "--dwi CASE/Subject01_DWI.nii.gz --b0 CASE/Subject01_b0.nii.gz",
                    "Subject01", "left"},
         SharedCase{"ads-subject02",
                    "--dwi CASE/Subject02_DWI.nii.gz --b0 CASE/Subject02_b0.nii.gz "
@@ -146,8 +147,9 @@ TEST(AnalyzeCli, ForceReplacesOutputs) {
 class AnalyzeBadInput : public ::testing::Test {
  protected:
   void SetUp() override {
-    scratch_ = test::temp_dir("analyze-bad-" + std::string(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    scratch_ = test::temp_dir(
+        "analyze-bad-" +
+        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     inputs_ = scratch_ / "inputs";
     fs::create_directories(inputs_);
     out_ = scratch_ / "out";
@@ -175,8 +177,7 @@ class AnalyzeBadInput : public ::testing::Test {
 };
 
 TEST_F(AnalyzeBadInput, MissingFile) {
-  expect_refusal("--dwi " + q(inputs_ / "nowhere.nii.gz"), 3, "nowhere.nii.gz",
-                 "does not exist");
+  expect_refusal("--dwi " + q(inputs_ / "nowhere.nii.gz"), 3, "nowhere.nii.gz", "does not exist");
 }
 
 TEST_F(AnalyzeBadInput, TruncatedImage) {
@@ -198,8 +199,7 @@ TEST_F(AnalyzeBadInput, FourDWithoutBValues) {
   Geometry g;
   g.size = {16, 16, 8};
   write_series({Image(g, 100.f), Image(g, 50.f)}, inputs_ / "series.nii.gz");
-  expect_refusal("--dwi " + q(inputs_ / "series.nii.gz"), 3, "series.nii.gz",
-                 "without b-values");
+  expect_refusal("--dwi " + q(inputs_ / "series.nii.gz"), 3, "series.nii.gz", "without b-values");
 }
 
 TEST_F(AnalyzeBadInput, AllZeroAndNanImages) {
@@ -225,8 +225,8 @@ TEST_F(AnalyzeBadInput, DwiAndAdcInDifferentSpaces) {
   Image adc = read_image(isles("adc"));
   adc.geometry.origin[1] += 80;
   write_image(adc, inputs_ / "adc_elsewhere.nii.gz");
-  expect_refusal("--dwi " + q(isles("dwi")) + " --adc " + q(inputs_ / "adc_elsewhere.nii.gz"),
-                 3, "adc_elsewhere.nii.gz", "different physical space");
+  expect_refusal("--dwi " + q(isles("dwi")) + " --adc " + q(inputs_ / "adc_elsewhere.nii.gz"), 3,
+                 "adc_elsewhere.nii.gz", "different physical space");
 }
 
 TEST_F(AnalyzeBadInput, NonBrainImageFailsRegistration) {
@@ -253,8 +253,8 @@ TEST_F(AnalyzeBadInput, OutputInsideAnInputFolderIsRefused) {
   Geometry g;
   g.size = {16, 16, 8};
   write_image(Image(g, 100.f), inputs_ / "dwi.nii.gz");
-  const CommandResult run = analyze("--dwi " + q(inputs_ / "dwi.nii.gz") + " --out " +
-                              q(inputs_ / "derivatives"), scratch_);
+  const CommandResult run = analyze(
+      "--dwi " + q(inputs_ / "dwi.nii.gz") + " --out " + q(inputs_ / "derivatives"), scratch_);
   EXPECT_EQ(run.code, 2);
   EXPECT_NE(run.err.find("never writes into input folders"), std::string::npos);
   EXPECT_FALSE(fs::exists(inputs_ / "derivatives"));

@@ -20,7 +20,8 @@ TEST_P(AtlasTable, EveryLabelInTheImageHasOneNameAndEveryNameHasVoxels) {
   // Re-read the same file independently of the loader and compare label sets.
   const LabelImage raw = read_labels(atlas.image_path);
   std::set<std::int32_t> in_file;
-  for (auto v : raw.voxels) if (v) in_file.insert(v);
+  for (auto v : raw.voxels)
+    if (v) in_file.insert(v);
   std::set<std::int32_t> in_table;
   std::set<std::string> names;
   for (const auto& r : atlas.regions) {

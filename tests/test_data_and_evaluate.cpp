@@ -43,8 +43,8 @@ TEST(DataStore, FetchFromAFileUrlMirrorVerifiesChecksums) {
   std::ofstream(bad_mirror / "atlases/aspects/ASPECTS_regions.txt") << "not the atlas table\n";
   fs::remove(target / "atlases/aspects/ASPECTS_regions.txt");
   const fs::path err = target / "stderr.txt";
-  EXPECT_EQ(test::run_strokefair("--data-dir '" + target.string() + "' data fetch --base-url 'file://" +
-                                     bad_mirror.string() + "'",
+  EXPECT_EQ(test::run_strokefair("--data-dir '" + target.string() +
+                                     "' data fetch --base-url 'file://" + bad_mirror.string() + "'",
                                  "/dev/null", err.string()),
             6);
   EXPECT_FALSE(fs::exists(target / "atlases/aspects/ASPECTS_regions.txt"));
@@ -102,7 +102,8 @@ TEST(Evaluate, CommandComparesFoldersByFileName) {
   const fs::path dir = test::temp_dir("evaluate-cli");
   fs::create_directories(dir / "pred");
   fs::create_directories(dir / "ref");
-  const fs::path ads = test::case_dir("ads-subject01") / "Subject01_DAGMNet_CH3_Lesion_Predict.nii.gz";
+  const fs::path ads =
+      test::case_dir("ads-subject01") / "Subject01_DAGMNet_CH3_Lesion_Predict.nii.gz";
   fs::copy_file(ads, dir / "pred/case.nii.gz");
   fs::copy_file(ads, dir / "ref/case.nii.gz");
   const fs::path out = dir / "out.json";

@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path isles(const std::string& what) {
-  return test::case_dir("isles22-strokecase0001") / ("sub-strokecase0001_ses-0001_" + what + ".nii.gz");
+  return test::case_dir("isles22-strokecase0001") /
+         ("sub-strokecase0001_ses-0001_" + what + ".nii.gz");
 }
 fs::path raw_mha(const std::string& folder, const std::string& name) {
   return test::case_dir("isles22-raw-mha") / "images" / folder / name;

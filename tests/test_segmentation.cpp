@@ -44,8 +44,8 @@ Mask left_soop_lesion_in_subject(const AnalysisResult& analysis) {
     for (std::size_t n = 0; n < soop.size() && left_only; ++n) {
       if (!soop[n]) continue;
       const auto& s = soop.geometry.size;
-      const Vec3 p = to_physical.apply({double(n % s[0]), double((n / s[0]) % s[1]),
-                                        double(n / (s[0] * s[1]))});
+      const Vec3 p = to_physical.apply(
+          {double(n % s[0]), double((n / s[0]) % s[1]), double(n / (s[0] * s[1]))});
       left_only = p[0] > 5;
     }
     if (!left_only) continue;
@@ -114,12 +114,12 @@ TEST(Segmentation, MirroredHealthyHemisphereComesOutEmpty) {
   Image adc = read_image(options.inputs.adc);
   const Image mirrored_dwi = resample_linear(dwi, dwi.geometry, mirror);
   const Image mirrored_adc = resample_linear(adc, adc.geometry, mirror);
-  const Affine to_template = original.alignment.template_to_subject.inverse() *
-                             dwi.geometry.voxel_to_physical();
+  const Affine to_template =
+      original.alignment.template_to_subject.inverse() * dwi.geometry.voxel_to_physical();
   const auto& s = dwi.geometry.size;
   for (std::size_t n = 0; n < dwi.size(); ++n) {
-    const Vec3 p = to_template.apply({double(n % s[0]), double((n / s[0]) % s[1]),
-                                      double(n / (s[0] * s[1]))});
+    const Vec3 p =
+        to_template.apply({double(n % s[0]), double((n / s[0]) % s[1]), double(n / (s[0] * s[1]))});
     if (p[0] < 0) {
       dwi[n] = mirrored_dwi[n];
       adc[n] = mirrored_adc[n];

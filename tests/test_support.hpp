@@ -2,7 +2,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,10 +20,10 @@ inline std::filesystem::path case_dir(const std::string& name) {
 }
 
 // Skips the calling test when the shared data are not where the data store looks.
-#define STROKEFAIR_REQUIRE_DATA(relative)                                                  \
-  do {                                                                                   \
-    if (!std::filesystem::exists(::strokefair::test::data_dir() / (relative)))           \
-      GTEST_SKIP() << "shared data not found: " << (relative);                          \
+#define STROKEFAIR_REQUIRE_DATA(relative)                                      \
+  do {                                                                         \
+    if (!std::filesystem::exists(::strokefair::test::data_dir() / (relative))) \
+      GTEST_SKIP() << "shared data not found: " << (relative);                 \
   } while (0)
 
 // A fresh, empty temporary folder for one test.
@@ -37,10 +36,11 @@ inline std::filesystem::path temp_dir(const std::string& name) {
 }
 
 // Runs the built strokefair program; returns its exit code. Output goes to the given files.
-inline int run_strokefair(const std::string& arguments, const std::string& stdout_file = "/dev/null",
+inline int run_strokefair(const std::string& arguments,
+                          const std::string& stdout_file = "/dev/null",
                           const std::string& stderr_file = "/dev/null") {
-  const std::string command = std::string(STROKEFAIR_BINARY) + " " + arguments + " >" +
-                              stdout_file + " 2>" + stderr_file;
+  const std::string command =
+      std::string(STROKEFAIR_BINARY) + " " + arguments + " >" + stdout_file + " 2>" + stderr_file;
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

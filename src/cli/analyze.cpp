@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 Command add_analyze(CLI::App& program, const GlobalOptions& globals) {
   auto options = std::make_shared<AnalysisOptions>();
   CLI::App* app = program.add_subcommand(
-      "analyze", "Segment and quantify the acute infarct of one patient's DWI; writes a BIDS "
-                 "derivatives folder and prints the summary JSON on stdout");
+      "analyze",
+      "Segment and quantify the acute infarct of one patient's DWI; writes a BIDS "
+      "derivatives folder and prints the summary JSON on stdout");
   app->add_option("--dwi", options->inputs.dwi,
                   "b=1000 trace image (3D), or a 4D DWI series with its .bval")
       ->required();
@@ -36,12 +37,12 @@ Command add_analyze(CLI::App& program, const GlobalOptions& globals) {
   return {app, [options, &globals] {
             options->command_line = globals.command_line;
             const DataStore store(globals.data_dir);
-            require_outside_inputs(options->output, {options->inputs.dwi, options->inputs.b0,
-                                                     options->inputs.adc});
+            require_outside_inputs(options->output,
+                                   {options->inputs.dwi, options->inputs.b0, options->inputs.adc});
             OutputStage stage(options->output, options->overwrite);
             if (!options->subject.empty()) {
-              check_outputs_absent(stage, analysis_files(options->subject, options->session,
-                                                         "MNI152NLin2009cSym"));
+              check_outputs_absent(
+                  stage, analysis_files(options->subject, options->session, "MNI152NLin2009cSym"));
             }
             spdlog::info("analysing {}", options->inputs.dwi.filename().string());
             const AnalysisResult result =
@@ -50,8 +51,8 @@ Command add_analyze(CLI::App& program, const GlobalOptions& globals) {
                   spdlog::debug("{} took {:.2f} s", stage_name, seconds);
                 });
             for (const std::string& warning : result.warnings) spdlog::warn("{}", warning);
-            check_outputs_absent(stage, analysis_files(result.subject, result.session,
-                                                       result.target.space));
+            check_outputs_absent(
+                stage, analysis_files(result.subject, result.session, result.target.space));
             const nlohmann::json summary = write_analysis(result, *options, store, stage);
             stage.commit();
             spdlog::info("lesion {:.2f} mL in {} component(s), {}; outputs in {}",

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -17,12 +16,12 @@ struct GlobalOptions {
   bool verbose = false;
   bool debug = false;
   bool quiet = false;
-  std::string command_line;        // recorded in outputs
+  std::string command_line;  // recorded in outputs
 };
 
 struct Command {
   CLI::App* app = nullptr;
-  std::function<int()> run;        // returns the process exit code
+  std::function<int()> run;  // returns the process exit code
 };
 
 // One function per subcommand file.

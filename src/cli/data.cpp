@@ -23,12 +23,14 @@ int check_assets(const DataStore& store) {
   for (const Asset& a : store.assets()) {
     const auto path = store.find(a.id);
     std::string state = "missing";
-    if (path) state = (a.sha256.empty() || sha256_file(*path) == a.sha256) ? "ok" : "checksum-differs";
+    if (path)
+      state = (a.sha256.empty() || sha256_file(*path) == a.sha256) ? "ok" : "checksum-differs";
     if (state != "ok") ++missing;
-    std::cout << a.id << '\t' << state << '\t' << (path ? path->string() : (store.root() / a.path).string())
-              << '\n';
+    std::cout << a.id << '\t' << state << '\t'
+              << (path ? path->string() : (store.root() / a.path).string()) << '\n';
   }
-  if (missing) spdlog::warn("{} asset(s) missing or different; 'strokefair data fetch' gets them", missing);
+  if (missing)
+    spdlog::warn("{} asset(s) missing or different; 'strokefair data fetch' gets them", missing);
   return missing ? static_cast<int>(ExitCode::missing_asset) : 0;
 }
 
@@ -48,8 +50,9 @@ int fetch_missing(const DataStore& store, const std::string& base_url) {
 Command add_data(CLI::App& program, const GlobalOptions& globals) {
   auto options = std::make_shared<DataOptions>();
   CLI::App* app = program.add_subcommand("data", "List, check and fetch templates and atlases");
-  CLI::App* check = app->add_subcommand("check", "Print each asset, where it is and whether its "
-                                                 "checksum matches the manifest");
+  CLI::App* check = app->add_subcommand("check",
+                                        "Print each asset, where it is and whether its "
+                                        "checksum matches the manifest");
   CLI::App* fetch = app->add_subcommand("fetch", "Download missing assets into the data directory");
   fetch->add_option("--base-url", options->base_url,
                     "Mirror with the data directory's layout (http, https or file URL)");

@@ -38,8 +38,8 @@ std::vector<std::pair<fs::path, fs::path>> pair_files(const fs::path& predicted,
     if (!is_image_file_name(entry.path())) continue;
     const fs::path match = reference / entry.path().filename();
     if (!fs::exists(match)) {
-      throw input_error(entry.path().string(), "has no reference of the same name in " +
-                                                   reference.string());
+      throw input_error(entry.path().string(),
+                        "has no reference of the same name in " + reference.string());
     }
     pairs.emplace_back(entry.path(), match);
   }
@@ -59,8 +59,9 @@ double median(std::vector<double> v) {
 Command add_evaluate(CLI::App& program, const GlobalOptions&) {
   auto options = std::make_shared<EvaluateOptions>();
   CLI::App* app = program.add_subcommand(
-      "evaluate", "Compare predicted lesion masks with reference masks (ISLES'22 metrics: Dice, "
-                  "volume and lesion-count difference, lesion-wise F1)");
+      "evaluate",
+      "Compare predicted lesion masks with reference masks (ISLES'22 metrics: Dice, "
+      "volume and lesion-count difference, lesion-wise F1)");
   app->add_option("predicted", options->predicted, "Predicted mask, or a folder of masks")
       ->required();
   app->add_option("reference", options->reference,
@@ -98,12 +99,12 @@ Command add_evaluate(CLI::App& program, const GlobalOptions&) {
                                {"false_positive_lesions", a.false_positives},
                                {"false_negative_lesions", a.false_negatives}});
             }
-            const json result = {
-                {"cases", cases},
-                {"median", {{"dice", median(dice)},
-                            {"volume_difference_ml", median(volume_difference)},
-                            {"lesion_count_difference", median(count_difference)},
-                            {"lesion_f1", median(f1)}}}};
+            const json result = {{"cases", cases},
+                                 {"median",
+                                  {{"dice", median(dice)},
+                                   {"volume_difference_ml", median(volume_difference)},
+                                   {"lesion_count_difference", median(count_difference)},
+                                   {"lesion_f1", median(f1)}}}};
             if (options->json_only) {
               std::cout << result.dump(2) << std::endl;
               return 0;

@@ -9,14 +9,14 @@ namespace strokefair {
 // Exit codes are part of the command-line interface and documented in the README.
 enum class ExitCode : int {
   ok = 0,
-  internal = 1,        // a bug or an unexpected library failure
-  usage = 2,           // bad command-line arguments
-  bad_input = 3,       // an input file is missing, unreadable, corrupt or unsuitable
-  processing = 4,      // a processing step failed its own check (e.g. registration)
-  output_exists = 5,   // an output exists and --force was not given
-  missing_asset = 6,   // a template or atlas is not in the data directory
-  output_failed = 7,   // outputs could not be written
-  findings = 8,        // a checking command (audit, validate) found problems
+  internal = 1,       // a bug or an unexpected library failure
+  usage = 2,          // bad command-line arguments
+  bad_input = 3,      // an input file is missing, unreadable, corrupt or unsuitable
+  processing = 4,     // a processing step failed its own check (e.g. registration)
+  output_exists = 5,  // an output exists and --force was not given
+  missing_asset = 6,  // a template or atlas is not in the data directory
+  output_failed = 7,  // outputs could not be written
+  findings = 8,       // a checking command (audit, validate) found problems
 };
 
 class Error : public std::runtime_error {

@@ -2,9 +2,9 @@
 #include "strokefair/core/smoothing.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "strokefair/core/resample.hpp"
-#include <vector>
 
 namespace strokefair {
 
@@ -35,9 +35,12 @@ void smooth_axis(Image& image, int axis, double sigma_mm) {
   for (std::size_t l = 0; l < lines; ++l) {
     // The start of line l: enumerate all index combinations of the two other axes.
     std::size_t start;
-    if (axis == 0) start = l * s[0];
-    else if (axis == 1) start = (l / s[0]) * s[0] * s[1] + l % s[0];
-    else start = l;
+    if (axis == 0)
+      start = l * s[0];
+    else if (axis == 1)
+      start = (l / s[0]) * s[0] * s[1] + l % s[0];
+    else
+      start = l;
     for (std::size_t n = 0; n < length; ++n) line[n] = image[start + n * stride];
     for (std::size_t n = 0; n < length; ++n) {
       double sum = 0;
@@ -65,7 +68,8 @@ Geometry coarser_grid(const Geometry& g, double spacing_mm) {
   Geometry out = g;
   for (int a = 0; a < 3; ++a) {
     const double step = std::max(spacing_mm, g.spacing[a]);
-    out.size[a] = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(g.size[a] * g.spacing[a] / step)));
+    out.size[a] = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::ceil(g.size[a] * g.spacing[a] / step)));
     out.spacing[a] = g.size[a] * g.spacing[a] / out.size[a];
   }
   Vec3 shift;
@@ -111,8 +115,9 @@ Image normalised_convolution(const Image& image, const Mask& weights, double sig
     const double voxels_per_cell = double(image.geometry.voxel_count()) / coarse.voxel_count();
     Image field(coarse);
     for (std::size_t m = 0; m < field.size(); ++m) {
-      field[m] = den[m] >= min_weight * voxels_per_cell ? num[m] / den[m]
-                                                         : static_cast<float>(count ? total / count : 0);
+      field[m] = den[m] >= min_weight * voxels_per_cell
+                     ? num[m] / den[m]
+                     : static_cast<float>(count ? total / count : 0);
     }
     return resample_linear(field, image.geometry, Affine::identity(),
                            static_cast<float>(count ? total / count : 0));

@@ -52,8 +52,7 @@ struct Volume {
   std::vector<T> voxels;
 
   Volume() = default;
-  explicit Volume(const Geometry& g, T fill = T{})
-      : geometry(g), voxels(g.voxel_count(), fill) {}
+  explicit Volume(const Geometry& g, T fill = T{}) : geometry(g), voxels(g.voxel_count(), fill) {}
 
   T& operator[](std::size_t n) { return voxels[n]; }
   const T& operator[](std::size_t n) const { return voxels[n]; }

@@ -83,9 +83,8 @@ fs::path DataStore::locate(const std::string& id) const {
   const Asset& a = asset(id);
   std::string how = "run 'strokefair data fetch' or download " + a.url;
   if (!a.debian_path.empty()) how = "install the Debian package mricron-data, or " + how;
-  throw Error("data asset '" + id + "' (" + a.what + ") not found at " +
-                  (root_ / a.path).string() + "; " + how +
-                  ", or point --data-dir / STROKEFAIR_DATA at a folder that has it",
+  throw Error("data asset '" + id + "' (" + a.what + ") not found at " + (root_ / a.path).string() +
+                  "; " + how + ", or point --data-dir / STROKEFAIR_DATA at a folder that has it",
               ExitCode::missing_asset);
 }
 
@@ -137,15 +136,15 @@ void fetch_asset(const Asset& asset, const std::string& url, const fs::path& des
 
   if (result != CURLE_OK) {
     fs::remove(partial);
-    throw Error("asset '" + asset.id + "': download from " + url +
-                    " failed: " + curl_easy_strerror(result),
-                ExitCode::missing_asset);
+    throw Error(
+        "asset '" + asset.id + "': download from " + url + " failed: " + curl_easy_strerror(result),
+        ExitCode::missing_asset);
   }
   const std::string digest = sha256_file(partial);
   if (!asset.sha256.empty() && digest != asset.sha256) {
     fs::remove(partial);
-    throw Error("asset '" + asset.id + "': downloaded file from " + url + " has SHA-256 " +
-                    digest + ", expected " + asset.sha256,
+    throw Error("asset '" + asset.id + "': downloaded file from " + url + " has SHA-256 " + digest +
+                    ", expected " + asset.sha256,
                 ExitCode::missing_asset);
   }
   fs::rename(partial, destination);

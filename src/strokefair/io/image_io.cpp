@@ -7,7 +7,6 @@
 #include <itkImageIOFactory.h>
 #include <itkMetaImageIOFactory.h>
 #include <itkNiftiImageIOFactory.h>
-
 #include <zlib.h>
 
 #include <cmath>
@@ -31,7 +30,8 @@ void register_io_factories() {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void require_readable(const fs::path& path) {
@@ -66,15 +66,16 @@ void require_complete_nifti(const fs::path& path, std::size_t image_bytes) {
   const std::size_t needed = static_cast<std::size_t>(std::max(352.f, vox_offset)) + image_bytes;
   if (got < 0 || (status != Z_OK && status != Z_STREAM_END) || total < needed) {
     throw input_error(path.string(), "image data are truncated or corrupt (" +
-                                         std::to_string(total) + " of " +
-                                         std::to_string(needed) + " bytes)");
+                                         std::to_string(total) + " of " + std::to_string(needed) +
+                                         " bytes)");
   }
 }
 
 itk::ImageIOBase::Pointer open_io(const fs::path& path) {
   register_io_factories();
   require_readable(path);
-  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(),
+                                               itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io) throw input_error(path.string(), "not a readable image (corrupt or unknown format)");
   try {
     io->SetFileName(path.string());
@@ -165,8 +166,10 @@ ImageFileInfo read_image_info(const fs::path& path) {
   int dims = 0;
   for (unsigned a = 0; a < stored; ++a) {
     const auto n = io->GetDimensions(a);
-    if (a < 4) info.size[a] = n;
-    else if (n > 1) throw input_error(path.string(), "has more than four dimensions");
+    if (a < 4)
+      info.size[a] = n;
+    else if (n > 1)
+      throw input_error(path.string(), "has more than four dimensions");
     if (n > 1) dims = static_cast<int>(a) + 1;
   }
   info.dimensions = dims;
@@ -193,8 +196,8 @@ Geometry read_geometry(const fs::path& path) {
 std::vector<Image> read_series(const fs::path& path) {
   const ImageFileInfo info = read_image_info(path);
   if (info.dimensions < 3) {
-    throw input_error(path.string(), "is a " + std::to_string(info.dimensions) +
-                                         "D image; a 3D volume is needed");
+    throw input_error(path.string(),
+                      "is a " + std::to_string(info.dimensions) + "D image; a 3D volume is needed");
   }
   auto image = read_itk4(path);
   const Geometry g = geometry_of(image.GetPointer());
@@ -242,7 +245,8 @@ void write_image(const Image& image, const fs::path& path) { write_volume(image,
 
 void write_series(const std::vector<Image>& volumes, const fs::path& path) {
   register_io_factories();
-  if (volumes.empty()) throw Error(path.string() + ": no volumes to write", ExitCode::output_failed);
+  if (volumes.empty())
+    throw Error(path.string() + ": no volumes to write", ExitCode::output_failed);
   auto image = ItkImage4::New();
   ItkImage4::RegionType region;
   ItkImage4::SpacingType spacing;

@@ -9,7 +9,7 @@
 namespace strokefair {
 
 struct ImageFileInfo {
-  int dimensions = 0;                       // as stored, trailing size-1 axes dropped
+  int dimensions = 0;  // as stored, trailing size-1 axes dropped
   std::array<std::size_t, 4> size{1, 1, 1, 1};
 };
 

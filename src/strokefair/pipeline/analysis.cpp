@@ -2,8 +2,8 @@
 #include "strokefair/pipeline/analysis.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 
 #include "strokefair/core/error.hpp"
 #include "strokefair/core/resample.hpp"
@@ -84,14 +84,13 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
   clock.done("brain extraction");
 
   r.alignment = align_to_template(r.target, masked(anatomy, rough), rough);
-  const Mask template_brain_native = resample_mask(
-      r.target.brain, r.inputs.dwi.geometry, r.alignment.template_to_subject.inverse());
+  const Mask template_brain_native = resample_mask(r.target.brain, r.inputs.dwi.geometry,
+                                                   r.alignment.template_to_subject.inverse());
   r.brain = refine_brain_mask(rough, template_brain_native, 5.0);
   r.alignment.check = check_alignment(r.target, r.brain, r.alignment.template_to_subject);
   if (!r.alignment.check.passed) {
     throw Error(options.inputs.dwi.string() + ": registration to the " + r.target.space +
-                    " template failed: " + r.alignment.check.failure +
-                    " (is this a brain DWI?)",
+                    " template failed: " + r.alignment.check.failure + " (is this a brain DWI?)",
                 ExitCode::processing);
   }
   clock.done("registration");
@@ -103,13 +102,13 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
   }
   clock.done("normalisation");
 
-  r.segmentation = segment_lesion(r.inputs.dwi, r.inputs.adc, r.brain, r.normal.dwi_mode,
-                                  r.normal.adc_mode, r.alignment.template_to_subject,
-                                  options.segmentation);
+  r.segmentation =
+      segment_lesion(r.inputs.dwi, r.inputs.adc, r.brain, r.normal.dwi_mode, r.normal.adc_mode,
+                     r.alignment.template_to_subject, options.segmentation);
   clock.done("segmentation");
 
-  r.lesion_template = resample_mask(r.segmentation.lesion, r.target.t1.geometry,
-                                    r.alignment.template_to_subject);
+  r.lesion_template =
+      resample_mask(r.segmentation.lesion, r.target.t1.geometry, r.alignment.template_to_subject);
   for (const std::string id : {"arterial_level1", "arterial_level2", "jhu189"}) {
     const Atlas atlas = load_atlas(store, id);
     auto rows = measure_regions(atlas, r.segmentation.lesion, r.alignment.template_to_subject);

@@ -18,9 +18,9 @@ namespace strokefair {
 
 struct AnalysisOptions {
   DiffusionInputOptions inputs;
-  std::string subject;          // empty: from the DWI file name
-  std::string session;          // optional
-  std::filesystem::path output; // BIDS derivatives folder
+  std::string subject;           // empty: from the DWI file name
+  std::string session;           // optional
+  std::filesystem::path output;  // BIDS derivatives folder
   bool overwrite = false;
   std::string command_line;
   SegmentationParameters segmentation;
@@ -38,8 +38,8 @@ struct AnalysisResult {
   TemplateAlignment alignment;
   NormalTissue normal;
   Segmentation segmentation;
-  Mask lesion_template;           // on the template's 1 mm grid
-  std::vector<RegionRow> regions; // all atlases, all regions
+  Mask lesion_template;            // on the template's 1 mm grid
+  std::vector<RegionRow> regions;  // all atlases, all regions
   std::vector<std::pair<std::string, double>> stage_seconds;
   std::vector<std::string> warnings;
 };

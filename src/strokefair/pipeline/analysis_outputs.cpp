@@ -78,26 +78,32 @@ std::string regions_tsv(const std::vector<RegionRow>& rows) {
 }
 
 json regions_sidecar() {
-  return {
-      {"atlas", {{"Description", "Atlas the row belongs to"},
-                 {"Levels", {{"arterial_level1", "JHU arterial territories, level 1 (Liu et al. 2023)"},
-                             {"arterial_level2", "JHU arterial territories, level 2"},
-                             {"jhu189", "JHU-MNI anatomical atlas, 189 labels (mricron-data)"}}}}},
-      {"label", {{"Description", "Label value in the atlas image"}}},
-      {"name", {{"Description", "Region name from the atlas's own label table"}}},
-      {"description", {{"Description", "Long region name"}}},
-      {"side", {{"Description", "Hemisphere of the region"},
-                {"Levels", {{"left", "left"}, {"right", "right"}, {"midline", "neither side"}}}}},
-      {"region_ml", {{"Description", "Region volume in the atlas image"}, {"Units", "mL"}}},
-      {"lesion_ml", {{"Description", "Lesion volume inside the region, template space"},
-                     {"Units", "mL"}}},
-      {"lesion_ml_native", {{"Description", "Lesion volume inside the region mapped into the "
-                                             "DWI's native space"},
-                            {"Units", "mL"}}},
-      {"fraction_of_region", {{"Description", "lesion_ml / region_ml"}, {"Units", "1"}}},
-      {"fraction_of_lesion", {{"Description", "lesion_ml / whole lesion volume in template "
-                                               "space"},
-                              {"Units", "1"}}}};
+  return {{"atlas",
+           {{"Description", "Atlas the row belongs to"},
+            {"Levels",
+             {{"arterial_level1", "JHU arterial territories, level 1 (Liu et al. 2023)"},
+              {"arterial_level2", "JHU arterial territories, level 2"},
+              {"jhu189", "JHU-MNI anatomical atlas, 189 labels (mricron-data)"}}}}},
+          {"label", {{"Description", "Label value in the atlas image"}}},
+          {"name", {{"Description", "Region name from the atlas's own label table"}}},
+          {"description", {{"Description", "Long region name"}}},
+          {"side",
+           {{"Description", "Hemisphere of the region"},
+            {"Levels", {{"left", "left"}, {"right", "right"}, {"midline", "neither side"}}}}},
+          {"region_ml", {{"Description", "Region volume in the atlas image"}, {"Units", "mL"}}},
+          {"lesion_ml",
+           {{"Description", "Lesion volume inside the region, template space"}, {"Units", "mL"}}},
+          {"lesion_ml_native",
+           {{"Description",
+             "Lesion volume inside the region mapped into the "
+             "DWI's native space"},
+            {"Units", "mL"}}},
+          {"fraction_of_region", {{"Description", "lesion_ml / region_ml"}, {"Units", "1"}}},
+          {"fraction_of_lesion",
+           {{"Description",
+             "lesion_ml / whole lesion volume in template "
+             "space"},
+            {"Units", "1"}}}};
 }
 
 json dataset_description() {
@@ -106,8 +112,9 @@ json dataset_description() {
           {"DatasetType", "derivative"},
           {"GeneratedBy", json::array({{{"Name", "strokefair"},
                                         {"Version", STROKEFAIR_VERSION},
-                                        {"Description", "Acute infarct segmentation and "
-                                                        "quantification from clinical DWI"}}})}};
+                                        {"Description",
+                                         "Acute infarct segmentation and "
+                                         "quantification from clinical DWI"}}})}};
 }
 
 }  // namespace
@@ -130,12 +137,13 @@ json summarise(const AnalysisResult& r, const AnalysisOptions& options, const An
   json regions = json::object();
   for (const RegionRow& row : r.regions) {
     if (!regions.contains(row.atlas)) regions[row.atlas] = json::array();
-    if (row.lesion_ml > 0 || row.lesion_ml_native > 0) regions[row.atlas].push_back(region_json(row));
+    if (row.lesion_ml > 0 || row.lesion_ml_native > 0)
+      regions[row.atlas].push_back(region_json(row));
   }
   json inputs = json::array();
   for (const InputFile& file : r.inputs.files) {
-    inputs.push_back({{"role", file.role}, {"path", fs::absolute(file.path).string()},
-                      {"sha256", file.sha256}});
+    inputs.push_back(
+        {{"role", file.role}, {"path", fs::absolute(file.path).string()}, {"sha256", file.sha256}});
   }
   json timings = json::object();
   double total = 0;
@@ -146,57 +154,65 @@ json summarise(const AnalysisResult& r, const AnalysisOptions& options, const An
   timings["total"] = round_to(total, 0.001);
   const auto& check = r.alignment.check;
 
-  return {
-      {"subject", r.subject},
-      {"session", r.session.empty() ? json(nullptr) : json(r.session)},
-      {"lesion_volume_ml", round_to(volume_ml(r.segmentation.lesion), 0.01)},
-      {"lesion_volume_ml_template", round_to(volume_ml(r.lesion_template), 0.01)},
-      {"lesion_count", lesion_count(r.segmentation.lesion)},
-      {"brain_volume_ml", round_to(volume_ml(r.brain), 0.1)},
-      {"hemisphere", lesion_hemisphere(r.segmentation.lesion, r.alignment.template_to_subject)},
-      {"template", r.target.space},
-      {"territories", territories},
-      {"regions", regions},
-      {"registration", {{"brain_dice", round_to(check.brain_dice, 1e-3)},
-                        {"minimum_brain_dice", kMinimumBrainDice},
-                        {"axis_scales", {round_to(check.axis_scales[0], 1e-3),
-                                         round_to(check.axis_scales[1], 1e-3),
-                                         round_to(check.axis_scales[2], 1e-3)}},
-                        {"passed", check.passed}}},
-      {"normal_tissue", {{"dwi_mode", round_to(r.normal.dwi_mode, 0.01)},
-                         {"adc_mode_1e-6_mm2_per_s", round_to(r.normal.adc_mode, 1)}}},
-      {"adc", {{"unit", r.inputs.adc_unit}, {"unit_source", r.inputs.adc_unit_source},
-               {"b_value", r.inputs.b_value ? json(*r.inputs.b_value) : json(nullptr)},
-               {"b_value_source", r.inputs.b_value_source}}},
-      {"files", {{"lesion_mask", f.lesion_mask.generic_string()},
-                 {"lesion_mask_mni", f.lesion_mask_template.generic_string()},
-                 {"brain_mask", f.brain_mask.generic_string()},
-                 {"regions_table", f.regions_table.generic_string()},
-                 {"qc_figure", f.qc_figure.generic_string()},
-                 {"transform", f.transform.generic_string()},
-                 {"arterial_atlas_native", f.arterial_native.generic_string()},
-                 {"summary", f.summary.generic_string()}}},
-      {"software", {{"name", "strokefair"}, {"version", STROKEFAIR_VERSION}}},
-      {"command_line", options.command_line},
-      {"analysis_date", iso_now()},
-      {"inputs", inputs},
-      {"warnings", r.warnings},
-      {"timings_s", timings}};
+  return {{"subject", r.subject},
+          {"session", r.session.empty() ? json(nullptr) : json(r.session)},
+          {"lesion_volume_ml", round_to(volume_ml(r.segmentation.lesion), 0.01)},
+          {"lesion_volume_ml_template", round_to(volume_ml(r.lesion_template), 0.01)},
+          {"lesion_count", lesion_count(r.segmentation.lesion)},
+          {"brain_volume_ml", round_to(volume_ml(r.brain), 0.1)},
+          {"hemisphere", lesion_hemisphere(r.segmentation.lesion, r.alignment.template_to_subject)},
+          {"template", r.target.space},
+          {"territories", territories},
+          {"regions", regions},
+          {"registration",
+           {{"brain_dice", round_to(check.brain_dice, 1e-3)},
+            {"minimum_brain_dice", kMinimumBrainDice},
+            {"axis_scales",
+             {round_to(check.axis_scales[0], 1e-3), round_to(check.axis_scales[1], 1e-3),
+              round_to(check.axis_scales[2], 1e-3)}},
+            {"passed", check.passed}}},
+          {"normal_tissue",
+           {{"dwi_mode", round_to(r.normal.dwi_mode, 0.01)},
+            {"adc_mode_1e-6_mm2_per_s", round_to(r.normal.adc_mode, 1)}}},
+          {"adc",
+           {{"unit", r.inputs.adc_unit},
+            {"unit_source", r.inputs.adc_unit_source},
+            {"b_value", r.inputs.b_value ? json(*r.inputs.b_value) : json(nullptr)},
+            {"b_value_source", r.inputs.b_value_source}}},
+          {"files",
+           {{"lesion_mask", f.lesion_mask.generic_string()},
+            {"lesion_mask_mni", f.lesion_mask_template.generic_string()},
+            {"brain_mask", f.brain_mask.generic_string()},
+            {"regions_table", f.regions_table.generic_string()},
+            {"qc_figure", f.qc_figure.generic_string()},
+            {"transform", f.transform.generic_string()},
+            {"arterial_atlas_native", f.arterial_native.generic_string()},
+            {"summary", f.summary.generic_string()}}},
+          {"software", {{"name", "strokefair"}, {"version", STROKEFAIR_VERSION}}},
+          {"command_line", options.command_line},
+          {"analysis_date", iso_now()},
+          {"inputs", inputs},
+          {"warnings", r.warnings},
+          {"timings_s", timings}};
 }
 
-json write_analysis(const AnalysisResult& r, const AnalysisOptions& options,
-                    const DataStore& store, OutputStage& stage) {
+json write_analysis(const AnalysisResult& r, const AnalysisOptions& options, const DataStore& store,
+                    OutputStage& stage) {
   const AnalysisFiles f = analysis_files(r.subject, r.session, r.target.space);
   const std::string dwi_source = "bids:raw:" + fs::path(options.inputs.dwi).filename().string();
 
   write_mask(r.segmentation.lesion, stage.path(f.lesion_mask));
   write_text_file(stage.path(sidecar_path(f.lesion_mask)),
-                  json{{"Type", "Lesion"}, {"Manual", false}, {"Sources", {dwi_source}},
+                  json{{"Type", "Lesion"},
+                       {"Manual", false},
+                       {"Sources", {dwi_source}},
                        {"Description", "Acute infarct, automatic segmentation on the DWI grid"}}
                       .dump(2));
   write_mask(r.lesion_template, stage.path(f.lesion_mask_template));
   write_text_file(stage.path(sidecar_path(f.lesion_mask_template)),
-                  json{{"Type", "Lesion"}, {"Manual", false}, {"Sources", {dwi_source}},
+                  json{{"Type", "Lesion"},
+                       {"Manual", false},
+                       {"Sources", {dwi_source}},
                        {"SpatialReference", r.target.space},
                        {"Description", "Acute infarct mapped to the template by an affine"}}
                       .dump(2));

@@ -11,7 +11,8 @@ namespace strokefair {
 
 double otsu_threshold(const Image& image) {
   std::vector<float> positive;
-  for (float v : image.voxels) if (v > 0) positive.push_back(v);
+  for (float v : image.voxels)
+    if (v > 0) positive.push_back(v);
   if (positive.empty()) return 0;
   const std::size_t top = static_cast<std::size_t>(0.995 * (positive.size() - 1));
   std::nth_element(positive.begin(), positive.begin() + top, positive.end());

@@ -18,9 +18,12 @@ namespace fs = std::filesystem;
 
 std::string to_string(AdcUnit unit) {
   switch (unit) {
-    case AdcUnit::mm2_per_s: return "mm2/s";
-    case AdcUnit::milli_mm2_per_s: return "1e-3 mm2/s";
-    case AdcUnit::micro_mm2_per_s: return "1e-6 mm2/s";
+    case AdcUnit::mm2_per_s:
+      return "mm2/s";
+    case AdcUnit::milli_mm2_per_s:
+      return "1e-3 mm2/s";
+    case AdcUnit::micro_mm2_per_s:
+      return "1e-6 mm2/s";
   }
   return "";
 }
@@ -34,9 +37,12 @@ std::optional<AdcUnit> parse_adc_unit(const std::string& text) {
 
 double to_micro_mm2_per_s(AdcUnit unit) {
   switch (unit) {
-    case AdcUnit::mm2_per_s: return 1e6;
-    case AdcUnit::milli_mm2_per_s: return 1e3;
-    case AdcUnit::micro_mm2_per_s: return 1.0;
+    case AdcUnit::mm2_per_s:
+      return 1e6;
+    case AdcUnit::milli_mm2_per_s:
+      return 1e3;
+    case AdcUnit::micro_mm2_per_s:
+      return 1.0;
   }
   return 1.0;
 }
@@ -54,10 +60,12 @@ double percentile(std::vector<float> values, double q) {
 // positive voxels, which in a head image sits well above the noise floor.
 std::vector<std::size_t> tissue_voxels(const Image& dwi) {
   std::vector<float> positive;
-  for (float v : dwi.voxels) if (v > 0) positive.push_back(v);
+  for (float v : dwi.voxels)
+    if (v > 0) positive.push_back(v);
   const double floor = 0.5 * percentile(positive, 0.5);
   std::vector<std::size_t> out;
-  for (std::size_t n = 0; n < dwi.size(); ++n) if (dwi[n] > floor) out.push_back(n);
+  for (std::size_t n = 0; n < dwi.size(); ++n)
+    if (dwi[n] > floor) out.push_back(n);
   return out;
 }
 
@@ -167,7 +175,8 @@ void require_usable(Image& image, const std::string& path, std::vector<std::stri
                        " NaN or infinite voxels set to zero");
   }
   const auto& s = image.geometry.size;
-  if (std::min({s[0], s[1], s[2]}) < 2) throw input_error(path, "is a 2D image; a 3D volume is needed");
+  if (std::min({s[0], s[1], s[2]}) < 2)
+    throw input_error(path, "is a 2D image; a 3D volume is needed");
 }
 
 // Brings `image` onto the DWI grid when both cover the same physical box; refuses images
@@ -179,9 +188,9 @@ Image onto_reference_grid(const Image& image, const Geometry& reference, const s
     copy.geometry = reference;
     return copy;
   }
-  const double tolerance = std::max(
-      {reference.spacing[0], reference.spacing[1], reference.spacing[2], image.geometry.spacing[0],
-       image.geometry.spacing[1], image.geometry.spacing[2]});
+  const double tolerance =
+      std::max({reference.spacing[0], reference.spacing[1], reference.spacing[2],
+                image.geometry.spacing[0], image.geometry.spacing[1], image.geometry.spacing[2]});
   if (!image.geometry.same_extent(reference, tolerance)) {
     throw input_error(path, "lies in a different physical space from the DWI " + reference_path +
                                 " (their fields of view do not match)");
@@ -266,8 +275,10 @@ DiffusionInputs load_diffusion_inputs(const DiffusionInputOptions& options) {
     }
   } else {
     in.dwi = std::move(series.front());
-    if (!bvals.empty()) in.b_value = *std::max_element(bvals.begin(), bvals.end());
-    else if (stated_b) in.b_value = stated_b;
+    if (!bvals.empty())
+      in.b_value = *std::max_element(bvals.begin(), bvals.end());
+    else if (stated_b)
+      in.b_value = stated_b;
   }
   require_usable(in.dwi, dwi_path, in.warnings);
 
@@ -299,7 +310,8 @@ DiffusionInputs load_diffusion_inputs(const DiffusionInputOptions& options) {
     in.adc = std::move(adc);
   } else if (in.b0) {
     if (!in.b_value) {
-      if (const auto from_sidecar = b_value_from_json(sibling_with_extension(options.dwi, ".json"))) {
+      if (const auto from_sidecar =
+              b_value_from_json(sibling_with_extension(options.dwi, ".json"))) {
         in.b_value = from_sidecar;
         in.b_value_source = sibling_with_extension(options.dwi, ".json").string();
       }
@@ -307,16 +319,18 @@ DiffusionInputs load_diffusion_inputs(const DiffusionInputOptions& options) {
     if (!in.b_value) {
       in.b_value = 1000.0;
       in.b_value_source = "default";
-      in.warnings.push_back("no b-value given (--bval, .bval file or JSON sidecar); assuming "
-                            "b = 1000 s/mm2 to compute ADC");
+      in.warnings.push_back(
+          "no b-value given (--bval, .bval file or JSON sidecar); assuming "
+          "b = 1000 s/mm2 to compute ADC");
     }
     in.adc = compute_adc(*in.b0, in.dwi, *in.b_value);
     in.adc_computed = true;
     in.adc_unit = "computed";
     in.adc_unit_source = "computed";
   } else {
-    throw input_error(dwi_path, "has neither an ADC map (--adc) nor a b0 (--b0 or b=0 volumes) "
-                                "to compute one");
+    throw input_error(dwi_path,
+                      "has neither an ADC map (--adc) nor a b0 (--b0 or b=0 volumes) "
+                      "to compute one");
   }
   return in;
 }

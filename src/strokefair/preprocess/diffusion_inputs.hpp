@@ -33,19 +33,19 @@ struct InputFile {
 
 struct DiffusionInputOptions {
   std::filesystem::path dwi;
-  std::filesystem::path b0;    // optional
-  std::filesystem::path adc;   // optional
-  std::string bval;            // a number, a .bval file or a JSON sidecar; optional
+  std::filesystem::path b0;   // optional
+  std::filesystem::path adc;  // optional
+  std::string bval;           // a number, a .bval file or a JSON sidecar; optional
   std::string adc_unit = "auto";
 };
 
 struct DiffusionInputs {
-  Image dwi;                   // b=high trace; its grid is the reference grid
-  std::optional<Image> b0;     // on the DWI grid
-  Image adc;                   // 10^-6 mm²/s, on the DWI grid
+  Image dwi;                // b=high trace; its grid is the reference grid
+  std::optional<Image> b0;  // on the DWI grid
+  Image adc;                // 10^-6 mm²/s, on the DWI grid
   bool adc_computed = false;
-  std::string adc_unit;        // unit of the given map, or "computed"
-  std::string adc_unit_source; // "detected", "stated" or "computed"
+  std::string adc_unit;         // unit of the given map, or "computed"
+  std::string adc_unit_source;  // "detected", "stated" or "computed"
   std::optional<double> b_value;
   std::string b_value_source;
   std::vector<InputFile> files;

@@ -14,8 +14,8 @@ double histogram_mode(const Image& image, const Mask& region) {
   for (std::size_t n = 0; n < image.size(); ++n) {
     if (region[n] && image[n] > 0) values.push_back(image[n]);
   }
-  if (values.size() < 100) throw Error("too few brain voxels to measure normal tissue",
-                                       ExitCode::processing);
+  if (values.size() < 100)
+    throw Error("too few brain voxels to measure normal tissue", ExitCode::processing);
   std::sort(values.begin(), values.end());
   const double low = values[values.size() / 100], high = values[values.size() * 99 / 100];
   if (high <= low) return low;
@@ -65,8 +65,8 @@ void calibrate_computed_adc(Image& adc, const Mask& brain, double adc_mode,
 
 Image normalise(const Image& image, double reference) {
   Image out(image.geometry);
-  if (reference <= 0) throw Error("normal-tissue reference intensity is not positive",
-                                  ExitCode::processing);
+  if (reference <= 0)
+    throw Error("normal-tissue reference intensity is not positive", ExitCode::processing);
   for (std::size_t n = 0; n < out.size(); ++n) out[n] = static_cast<float>(image[n] / reference);
   return out;
 }

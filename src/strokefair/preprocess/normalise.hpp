@@ -14,8 +14,8 @@ namespace strokefair {
 double histogram_mode(const Image& image, const Mask& region);
 
 struct NormalTissue {
-  double dwi_mode = 0;   // DWI of normal parenchyma (scanner units)
-  double adc_mode = 0;   // ADC of normal parenchyma, 10^-6 mm²/s
+  double dwi_mode = 0;  // DWI of normal parenchyma (scanner units)
+  double adc_mode = 0;  // ADC of normal parenchyma, 10^-6 mm²/s
 };
 
 // Normal-appearing tissue: brain voxels whose ADC is not CSF-like.

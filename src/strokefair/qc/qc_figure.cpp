@@ -28,7 +28,8 @@ Geometry axial_display_grid(const Geometry& native) {
   Geometry g;
   g.spacing = {fine, fine, coarse};
   for (int a = 0; a < 3; ++a) {
-    g.size[a] = std::max<std::size_t>(1, static_cast<std::size_t>(std::round((high[a] - low[a]) / g.spacing[a])));
+    g.size[a] = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::round((high[a] - low[a]) / g.spacing[a])));
     g.origin[a] = low[a] + g.spacing[a] / 2;
   }
   return g;
@@ -57,15 +58,16 @@ Raster render_slice(const Image& image, std::size_t k, double low, double high, 
     }
   if (!outline) return tile;
   auto inside = [&](long x, long y) {
-    if (x < 0 || y < 0 || x >= static_cast<long>(tile.width) || y >= static_cast<long>(tile.height)) {
+    if (x < 0 || y < 0 || x >= static_cast<long>(tile.width) ||
+        y >= static_cast<long>(tile.height)) {
       return false;
     }
     return (*outline).at(x / zoom, y / zoom, k) != 0;
   };
   for (long y = 0; y < static_cast<long>(tile.height); ++y)
     for (long x = 0; x < static_cast<long>(tile.width); ++x) {
-      if (inside(x, y) && (!inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) ||
-                           !inside(x, y + 1))) {
+      if (inside(x, y) &&
+          (!inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1))) {
         tile.at(x, y) = outline_colour;
       }
     }
@@ -101,7 +103,8 @@ std::vector<Raster> registration_views(const QcInputs& in, std::size_t tile_size
   const Image subject = resample_linear(*in.anatomy, g, in.template_to_subject);
   const Mask template_brain = resample_mask(*in.template_brain, g);
   std::vector<float> positive;
-  for (float v : subject.voxels) if (v > 0) positive.push_back(v);
+  for (float v : subject.voxels)
+    if (v > 0) positive.push_back(v);
   std::sort(positive.begin(), positive.end());
   const double high = positive.empty() ? 1.0 : positive[positive.size() * 99 / 100];
 

@@ -12,7 +12,7 @@ struct QcInputs {
   const Image* adc = nullptr;           // 10^-6 mm²/s
   const Mask* lesion = nullptr;
   const Mask* brain = nullptr;
-  const Image* anatomy = nullptr;       // image used for registration (b0 or DWI)
+  const Image* anatomy = nullptr;  // image used for registration (b0 or DWI)
   const Image* template_t1 = nullptr;
   const Mask* template_brain = nullptr;
   Affine template_to_subject;

@@ -15,9 +15,12 @@ namespace strokefair {
 
 std::string to_string(Hemisphere side) {
   switch (side) {
-    case Hemisphere::left: return "left";
-    case Hemisphere::right: return "right";
-    case Hemisphere::midline: return "midline";
+    case Hemisphere::left:
+      return "left";
+    case Hemisphere::right:
+      return "right";
+    case Hemisphere::midline:
+      return "midline";
   }
   return "midline";
 }
@@ -153,8 +156,10 @@ std::vector<AtlasRegion> arterial_regions(const std::string& table_path, bool le
       r.label = std::stoi(f[3]);
       r.name = f[5] + side_letter(side);
       static const std::map<std::string, std::string> long_names = {
-          {"ACA", "anterior cerebral artery"}, {"MCA", "middle cerebral artery"},
-          {"PCA", "posterior cerebral artery"}, {"VB", "vertebro-basilar"},
+          {"ACA", "anterior cerebral artery"},
+          {"MCA", "middle cerebral artery"},
+          {"PCA", "posterior cerebral artery"},
+          {"VB", "vertebro-basilar"},
           {"LV", "lateral ventricle"}};
       auto it = long_names.find(f[5]);
       r.description = (it != long_names.end() ? it->second : f[5]) + " " + to_string(side);
@@ -204,8 +209,8 @@ void check_consistency(Atlas& atlas) {
   const auto volumes = atlas.region_volumes_ml();
   for (const auto& [label, ml] : volumes) {
     if (!atlas.region(label)) {
-      throw input_error(atlas.image_path, "label " + std::to_string(label) +
-                                              " has no name in " + atlas.table_path);
+      throw input_error(atlas.image_path,
+                        "label " + std::to_string(label) + " has no name in " + atlas.table_path);
     }
   }
   atlas.regions.erase(std::remove_if(atlas.regions.begin(), atlas.regions.end(),
@@ -235,7 +240,8 @@ Atlas load_atlas(const DataStore& store, const std::string& id) {
   } else if (id == "jhu189") {
     atlas.title = "JHU-MNI anatomical labels (189)";
     atlas.table_path = atlas.image_path;
-    atlas.regions = regions_from_names(parse_label_lines(read_nifti_extension_text(atlas.image_path)));
+    atlas.regions =
+        regions_from_names(parse_label_lines(read_nifti_extension_text(atlas.image_path)));
   } else if (id == "aspects") {
     atlas.title = "ASPECTS regions";
     atlas.table_path = store.locate("aspects_labels").string();

@@ -22,11 +22,11 @@ struct AtlasRegion {
 };
 
 struct Atlas {
-  std::string id;      // "arterial_level1", "arterial_level2", "jhu189", "aspects"
-  std::string title;   // for tables and reports
+  std::string id;     // "arterial_level1", "arterial_level2", "jhu189", "aspects"
+  std::string title;  // for tables and reports
   std::string image_path;
-  std::string table_path;  // same as image_path when names are stored in the image file
-  LabelImage labels;       // geometry in LPS physical space of the atlas's MNI variant
+  std::string table_path;            // same as image_path when names are stored in the image file
+  LabelImage labels;                 // geometry in LPS physical space of the atlas's MNI variant
   std::vector<AtlasRegion> regions;  // sorted by label
 
   const AtlasRegion* region(std::int32_t label) const;

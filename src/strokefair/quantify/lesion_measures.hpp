@@ -10,16 +10,16 @@
 namespace strokefair {
 
 struct RegionRow {
-  std::string atlas;        // atlas id
+  std::string atlas;  // atlas id
   std::int32_t label = 0;
   std::string name;
   std::string description;
   Hemisphere side = Hemisphere::midline;
-  double region_ml = 0;            // region volume in the atlas file
-  double lesion_ml = 0;            // lesion inside the region, template space
-  double lesion_ml_native = 0;     // lesion inside the region mapped to native space
-  double fraction_of_region = 0;   // lesion_ml / region_ml
-  double fraction_of_lesion = 0;   // lesion_ml / whole lesion in template space
+  double region_ml = 0;           // region volume in the atlas file
+  double lesion_ml = 0;           // lesion inside the region, template space
+  double lesion_ml_native = 0;    // lesion inside the region mapped to native space
+  double fraction_of_region = 0;  // lesion_ml / region_ml
+  double fraction_of_lesion = 0;  // lesion_ml / whole lesion in template space
 };
 
 // Every region of the atlas, lesioned or not. `template_to_subject` maps template physical

@@ -38,7 +38,8 @@ Template load_template(const DataStore& store) {
   t.t1 = read_image(t.t1_path);
   t.brain = read_mask(store.locate("template_brain_mask"));
   if (!t.brain.geometry.same_grid(t.t1.geometry)) {
-    throw Error("template brain mask and T1 template are on different grids", ExitCode::missing_asset);
+    throw Error("template brain mask and T1 template are on different grids",
+                ExitCode::missing_asset);
   }
   const Geometry coarse = coarsen(t.t1.geometry, 2.0);
   t.t1_coarse = resample_linear(t.t1, coarse);
@@ -62,8 +63,8 @@ AlignmentCheck check_alignment(const Template& target, const Mask& subject_brain
       for (std::size_t i = 0; i < coarse.size[0]; ++i) {
         const std::size_t n = coarse.index(i, j, k);
         const Vec3 p = to_subject_index.apply({double(i), double(j), double(k)});
-        const bool in_view = p[0] >= -0.5 && p[1] >= -0.5 && p[2] >= -0.5 &&
-                             p[0] <= s[0] - 0.5 && p[1] <= s[1] - 0.5 && p[2] <= s[2] - 0.5;
+        const bool in_view = p[0] >= -0.5 && p[1] >= -0.5 && p[2] >= -0.5 && p[0] <= s[0] - 0.5 &&
+                             p[1] <= s[1] - 0.5 && p[2] <= s[2] - 0.5;
         if (!in_view) continue;
         const bool t = target.brain_coarse[n], m = subject_in_template[n];
         template_in_view += t;
@@ -88,8 +89,8 @@ AlignmentCheck check_alignment(const Template& target, const Mask& subject_brain
     why << "brain overlap with the template is " << check.brain_dice << " (needs "
         << kMinimumBrainDice << ")";
   } else if (!plausible_scale || check.determinant <= 0) {
-    why << "implausible scaling " << check.axis_scales[0] << " x " << check.axis_scales[1]
-        << " x " << check.axis_scales[2];
+    why << "implausible scaling " << check.axis_scales[0] << " x " << check.axis_scales[1] << " x "
+        << check.axis_scales[2];
   }
   check.failure = why.str();
   check.passed = check.failure.empty();
@@ -100,8 +101,7 @@ TemplateAlignment align_to_template(const Template& target, const Image& subject
                                     const Mask& subject_brain_mask) {
   TemplateAlignment alignment;
   Mask metric_region = target.brain_coarse;
-  const RegistrationResult fit =
-      register_affine(target.t1_coarse, metric_region, subject_brain);
+  const RegistrationResult fit = register_affine(target.t1_coarse, metric_region, subject_brain);
   alignment.template_to_subject = fit.template_to_subject;
   alignment.check = check_alignment(target, subject_brain_mask, fit.template_to_subject);
   return alignment;

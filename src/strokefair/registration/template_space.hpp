@@ -9,11 +9,11 @@
 namespace strokefair {
 
 struct Template {
-  std::string space;   // BIDS template identifier used in output names
+  std::string space;  // BIDS template identifier used in output names
   std::string t1_path;
-  Image t1;            // skull-stripped T1, 1 mm: outputs in template space use this grid
-  Mask brain;          // 1 mm brain mask
-  Image t1_coarse;     // 2 mm copies: registration runs here
+  Image t1;         // skull-stripped T1, 1 mm: outputs in template space use this grid
+  Mask brain;       // 1 mm brain mask
+  Image t1_coarse;  // 2 mm copies: registration runs here
   Mask brain_coarse;
 };
 
@@ -24,10 +24,10 @@ struct AlignmentCheck {
   // counted only where the subject's field of view reaches (clinical DWI rarely covers the
   // whole brain).
   double brain_dice = 0;
-  double determinant = 0;            // volume scaling of the affine, subject per template
+  double determinant = 0;  // volume scaling of the affine, subject per template
   std::array<double, 3> axis_scales{};
   bool passed = false;
-  std::string failure;               // why not, in words
+  std::string failure;  // why not, in words
 };
 
 struct TemplateAlignment {

@@ -73,8 +73,7 @@ Mask artefact_zone(const Mask& brain, const Image& depth, const Affine& template
 }  // namespace
 
 Segmentation segment_lesion(const Image& dwi, const Image& adc, const Mask& brain,
-                            double dwi_normal, double adc_normal,
-                            const Affine& template_to_subject,
+                            double dwi_normal, double adc_normal, const Affine& template_to_subject,
                             const SegmentationParameters& p) {
   Segmentation result;
   SegmentationEvidence& e = result.evidence;
@@ -95,8 +94,8 @@ Segmentation segment_lesion(const Image& dwi, const Image& adc, const Mask& brai
     e.relative_adc[n] = brain[n] ? static_cast<float>(adc[n] / adc_normal) : 0.f;
   }
   // Mirror voxel values: resample the relative DWI through the left-right mirror map.
-  e.mirrored_dwi = resample_linear(e.relative_dwi, dwi.geometry,
-                                   mirror_in_subject(template_to_subject), 1.f);
+  e.mirrored_dwi =
+      resample_linear(e.relative_dwi, dwi.geometry, mirror_in_subject(template_to_subject), 1.f);
 
   // Where the mirror voxel falls outside the brain there is nothing to compare with: such
   // voxels (brain edges, asymmetric head positions) are never called asymmetric.
@@ -114,8 +113,8 @@ Segmentation segment_lesion(const Image& dwi, const Image& adc, const Mask& brai
     if (!brain[n] || !mirrored_brain[n] || adc[n] <= 0) continue;
     const float rdwi = e.relative_dwi[n], radc = e.relative_adc[n];
     seeds[n] = rdwi >= p.seed_relative_dwi && radc <= p.seed_relative_adc &&
-               adc[n] <= p.seed_absolute_adc &&
-               rdwi - e.mirrored_dwi[n] >= p.seed_asymmetry && depth[n] >= p.seed_edge_margin_mm &&
+               adc[n] <= p.seed_absolute_adc && rdwi - e.mirrored_dwi[n] >= p.seed_asymmetry &&
+               depth[n] >= p.seed_edge_margin_mm &&
                (!zone[n] || (rdwi >= p.artefact_zone_seed_relative_dwi &&
                              adc[n] <= p.artefact_zone_seed_absolute_adc));
     allowed[n] = rdwi >= p.grow_relative_dwi && radc <= p.grow_relative_adc &&

@@ -56,10 +56,10 @@ struct SegmentationParameters {
 };
 
 struct SegmentationEvidence {
-  Image reference_field;    // local DWI of normal-appearing tissue
-  Image relative_dwi;       // DWI / reference field
-  Image relative_adc;       // ADC / normal mode
-  Image mirrored_dwi;       // relative DWI of the contralateral mirror voxel
+  Image reference_field;  // local DWI of normal-appearing tissue
+  Image relative_dwi;     // DWI / reference field
+  Image relative_adc;     // ADC / normal mode
+  Image mirrored_dwi;     // relative DWI of the contralateral mirror voxel
 };
 
 struct Segmentation {
@@ -71,8 +71,7 @@ struct Segmentation {
 // `template_to_subject` is the registration (template physical -> subject physical); the
 // mirror voxel is found by flipping left-right about the template's midline (x = 0).
 Segmentation segment_lesion(const Image& dwi, const Image& adc, const Mask& brain,
-                            double dwi_normal, double adc_normal,
-                            const Affine& template_to_subject,
+                            double dwi_normal, double adc_normal, const Affine& template_to_subject,
                             const SegmentationParameters& parameters = {});
 
 // The map from subject physical space to its left-right mirror image in subject space.
