@@ -174,15 +174,14 @@ TEST_F(SharedDicomIngest, DamagedDicomFileIsCountedAsNotConverted) {
             0);
   const fs::path out = dir_ / "stdout.txt";
   ASSERT_EQ(run_strokefair(ingest_args(dataset_, input.string()), out.string()), 0);
-  EXPECT_NE(read_all(out).find("dicom_files_not_converted\t1"), std::string::npos)
-      << read_all(out);
+  EXPECT_NE(read_all(out).find("dicom_files_not_converted\t1"), std::string::npos) << read_all(out);
 }
 
 TEST_F(SharedDicomIngest, KeyInsideTheDatasetOrDatasetInsideTheInputIsRefused) {
   const std::string philips = (shared_dicom() / "dcm_qa_philips_dwi/In").string();
-  EXPECT_EQ(run_strokefair(ingest_args(dataset_, philips,
-                                       "--key " + (dataset_ / "key.json").string())),
-            2);
+  EXPECT_EQ(
+      run_strokefair(ingest_args(dataset_, philips, "--key " + (dataset_ / "key.json").string())),
+      2);
   EXPECT_FALSE(fs::exists(dataset_));
 
   const fs::path input = dir_ / "export";
