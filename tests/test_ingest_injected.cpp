@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "ingest_support.hpp"
 
@@ -147,4 +148,60 @@ TEST_F(InjectedIdentifiers, NoneReachesTheDataset) {
       run_strokefair("audit " + dataset.string() + " --key " + (dir_ / "bids.key.json").string() +
                      " --dicom " + (dir_ / "dicom").string()),
       0);
+}
+
+TEST(IngestSessions, ExamsOfOnePatientBecomeSessionsInTimeOrderWithoutDates) {
+  // The later exam is ingested first; session numbers still follow acquisition time.
+  if (!fs::exists(shared_dicom() / "dcm_qa_subset/In")) GTEST_SKIP() << "shared DICOM absent";
+  if (!have_program("dcm2niix") || !have_program("dcmodify"))
+    GTEST_SKIP() << "dcm2niix or dcmodify (dcmtk) not installed";
+  const fs::path dir = temp_dir("ingest-sessions");
+  const std::vector<std::tuple<std::string, std::string, std::string>> exams = {
+      {"ax", "20240306", "1.2.826.0.1.3680043.2.1125.1"},
+      {"cor", "20240305", "1.2.826.0.1.3680043.2.1125.2"}};
+  for (const auto& [orientation, date, study] : exams) {
+    const fs::path files = dir / "dicom" / orientation;
+    fs::create_directories(files);
+    const auto source =
+        shared_dicom() / "dcm_qa_subset/In/Orientation" / orientation / (orientation + "asc35");
+    for (const auto& e : fs::directory_iterator(source)) {
+      if (e.path().filename().string().rfind("MR.", 0) == 0)
+        fs::copy_file(e.path(), files / e.path().filename());
+    }
+    ASSERT_EQ(shell("chmod u+w " + files.string() + "/* && dcmodify -nb -i \"(0010,0020)=P1\" " +
+                    "-i \"(0020,000d)=" + study + "\" -i \"(0008,0020)=" + date + "\" " +
+                    "-i \"(0008,0022)=" + date + "\" -i \"(0008,002a)=" + date + "120000\" " +
+                    files.string() + "/*"),
+              0);
+  }
+  const fs::path dataset = dir / "bids";
+  const std::string mapping = " --config " + example("site-mapping.json");
+  ASSERT_EQ(run_strokefair("ingest " + (dir / "dicom/ax").string() + " --bids " + dataset.string() +
+                           mapping),
+            0);
+  ASSERT_EQ(run_strokefair("ingest " + (dir / "dicom").string() + " --bids " + dataset.string() +
+                           mapping),
+            0);
+
+  const auto key = nlohmann::json::parse(file_bytes(dir / "bids.key.json"));
+  ASSERT_EQ(key["subjects"].size(), 1u);
+  const std::string subject = "sub-" + key["subjects"][0]["pseudonym"].get<std::string>();
+  // The ax exam came first in the run order, so it keeps ses-1 (never renumbered); the cor
+  // exam is added as ses-2 although it is older: existing sessions are never renumbered.
+  EXPECT_TRUE(fs::exists(dataset / subject / "ses-1/func" /
+                         (subject + "_ses-1_task-orientation_bold.nii.gz")));
+  EXPECT_TRUE(fs::exists(dataset / subject / "ses-2/func" /
+                         (subject + "_ses-2_task-orientation_bold.nii.gz")));
+
+  // Ingested together, the older exam (cor, whose study UID sorts last) gets ses-1.
+  const fs::path together = dir / "together";
+  ASSERT_EQ(run_strokefair("ingest " + (dir / "dicom").string() + " --bids " + together.string() +
+                           mapping),
+            0);
+  const auto key2 = nlohmann::json::parse(file_bytes(dir / "together.key.json"));
+  for (const auto& session : key2["subjects"][0]["sessions"]) {
+    const std::string uid = session["study_uid"];
+    EXPECT_EQ(session["number"].get<int>(), uid.back() == '2' ? 1 : 2) << uid;
+  }
+  fs::remove_all(dir);
 }
