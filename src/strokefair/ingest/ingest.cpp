@@ -321,6 +321,58 @@ std::vector<PlannedSeries> plan_series(const std::vector<ConvertedSeries>& conve
   return planned;
 }
 
+void record_conversion(const ConversionSummary& conversion, IngestReport& report) {
+  report.series_converted = conversion.series.size();
+  report.converter_exit_code = conversion.converter_exit_code;
+  const std::size_t accounted = conversion.files_converted + conversion.files_non_image;
+  report.dicom_files_not_converted =
+      conversion.files_found > accounted ? conversion.files_found - accounted : 0;
+}
+
+// Series already in the dataset are skipped (or replaced with --force, under their old name);
+// new ones get names and are recorded in the key.
+std::vector<PlannedSeries> select_series_to_write(std::vector<PlannedSeries>& planned,
+                                                  PseudonymKey& key, const fs::path& dataset,
+                                                  bool force, IngestReport& report) {
+  std::vector<PlannedSeries> to_write;
+  for (auto& p : planned) {
+    KeySubject& subject = *key.find(p.original_id);
+    p.pseudonym = subject.pseudonym;
+    p.session = subject.session(p.series->study_uid())->number;
+    const KeySeries* known = subject.series_entry(p.series->identity());
+    if (known && fs::exists(dataset / known->path) && !force) {
+      ++report.series_already_present;
+      continue;
+    }
+    to_write.push_back(p);
+  }
+  assign_names(to_write, dataset);
+
+  for (auto& p : to_write) {
+    KeySubject& subject = *key.find(p.original_id);
+    if (const KeySeries* known = subject.series_entry(p.series->identity())) {
+      const std::string path = known->path;
+      p.relative_stem = path.substr(0, path.size() - std::string(".nii.gz").size());
+    } else {
+      subject.series.push_back({p.series->identity(), p.relative_stem + ".nii.gz"});
+    }
+  }
+  return to_write;
+}
+
+// Throws Error(findings) listing the first findings, so that nothing is moved.
+void refuse_identifiers(const std::vector<Finding>& findings) {
+  if (findings.empty()) return;
+  std::string listed;
+  for (std::size_t i = 0; i < findings.size() && i < 5; ++i) {
+    const Finding& f = findings[i];
+    listed += (i ? "; " : "") + f.file + " " + f.field + ": " + f.problem;
+  }
+  throw Error("audit of the new files found " + std::to_string(findings.size()) +
+                  " possible identifier(s), nothing was moved into the dataset: " + listed,
+              ExitCode::findings);
+}
+
 }  // namespace
 
 fs::path default_key_path(const fs::path& dataset) {
@@ -362,39 +414,14 @@ IngestReport ingest_dicom(const IngestOptions& given) {
 
   const ConversionSummary conversion =
       convert_dicom(work.path() / "dicom", work.path() / "converted");
-  report.series_converted = conversion.series.size();
-  report.converter_exit_code = conversion.converter_exit_code;
-  const std::size_t accounted = conversion.files_converted + conversion.files_non_image;
-  report.dicom_files_not_converted =
-      conversion.files_found > accounted ? conversion.files_found - accounted : 0;
+  record_conversion(conversion, report);
   clock.done("dcm2niix converted " + std::to_string(report.series_converted) + " series");
 
   std::vector<PlannedSeries> planned = plan_series(conversion.series, mapping, report);
   assign_sessions(key, planned, report.new_subjects, report.new_sessions);
 
-  // Series already in the dataset are skipped (or replaced with --force).
-  std::vector<PlannedSeries> to_write;
-  for (auto& p : planned) {
-    KeySubject& subject = *key.find(p.original_id);
-    p.pseudonym = subject.pseudonym;
-    p.session = subject.session(p.series->study_uid())->number;
-    const KeySeries* known = subject.series_entry(p.series->identity());
-    if (known && fs::exists(options.dataset / known->path) && !options.force) {
-      ++report.series_already_present;
-      continue;
-    }
-    to_write.push_back(p);
-  }
-  assign_names(to_write, options.dataset);
-  for (auto& p : to_write) {
-    KeySubject& subject = *key.find(p.original_id);
-    if (const KeySeries* known = subject.series_entry(p.series->identity())) {
-      const std::string path = known->path;
-      p.relative_stem = path.substr(0, path.size() - std::string(".nii.gz").size());
-    } else {
-      subject.series.push_back({p.series->identity(), p.relative_stem + ".nii.gz"});
-    }
-  }
+  const std::vector<PlannedSeries> to_write =
+      select_series_to_write(planned, key, options.dataset, options.force, report);
 
   const fs::path parent = fs::absolute(options.dataset).parent_path();
   fs::create_directories(parent);
@@ -411,17 +438,7 @@ IngestReport ingest_dicom(const IngestOptions& given) {
              std::to_string(report.left_out.size()) + " left out)");
 
   const auto literals = literal_identifiers(conversion.series, key);
-  const auto staged_findings = audit_dataset(tree, literals);
-  if (!staged_findings.empty()) {
-    std::string listed;
-    for (std::size_t i = 0; i < staged_findings.size() && i < 5; ++i) {
-      const Finding& f = staged_findings[i];
-      listed += (i ? "; " : "") + f.file + " " + f.field + ": " + f.problem;
-    }
-    throw Error("audit of the new files found " + std::to_string(staged_findings.size()) +
-                    " possible identifier(s), nothing was moved into the dataset: " + listed,
-                ExitCode::findings);
-  }
+  refuse_identifiers(audit_dataset(tree, literals));
 
   if (report.changed || !fs::exists(options.dataset)) {
     key.save(report.key_file);
