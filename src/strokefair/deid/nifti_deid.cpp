@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 
 #include "strokefair/core/error.hpp"
@@ -115,6 +116,9 @@ std::vector<char> deidentify_nifti(std::vector<char> bytes, const std::string& s
 }
 
 void write_anonymous_gzip(const std::vector<char>& bytes, const std::filesystem::path& path) {
+  // zlib counts input in 32 bits; one deflate call per file keeps the output deterministic.
+  if (bytes.size() > std::numeric_limits<uInt>::max())
+    throw Error(path.string() + ": images of 4 GiB or more are not supported", ExitCode::bad_input);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw Error(path.string() + ": cannot be written", ExitCode::output_failed);
 
