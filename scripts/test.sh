@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/check-format.sh
 scripts/build.sh
+scripts/install-bids-validator.sh  # the official validator test skips without it
 ctest --test-dir build --output-on-failure -j "$(nproc)"

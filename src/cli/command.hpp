@@ -30,5 +30,8 @@ Command add_evaluate(CLI::App& program, const GlobalOptions& globals);
 Command add_data(CLI::App& program, const GlobalOptions& globals);
 Command add_library(CLI::App& program, const GlobalOptions& globals);
 Command add_similar(CLI::App& program, const GlobalOptions& globals);
+Command add_ingest(CLI::App& program, const GlobalOptions& globals);
+Command add_audit(CLI::App& program, const GlobalOptions& globals);
+Command add_validate(CLI::App& program, const GlobalOptions& globals);
 
 }  // namespace strokefair::cli

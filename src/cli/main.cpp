@@ -43,13 +43,19 @@ int main(int argc, char** argv) {
   program.add_flag("--debug", globals.debug, "Log internals for developers");
   program.add_flag("-q,--quiet", globals.quiet, "Log warnings and errors only");
 
+  // One line per command, so that adding a command touches one line.
+  // clang-format off
   const std::vector<cli::Command> commands = {
       cli::add_analyze(program, globals),
       cli::add_evaluate(program, globals),
       cli::add_data(program, globals),
       cli::add_library(program, globals),
       cli::add_similar(program, globals),
+      cli::add_ingest(program, globals),
+      cli::add_audit(program, globals),
+      cli::add_validate(program, globals),
   };
+  // clang-format on
 
   try {
     program.parse(argc, argv);
