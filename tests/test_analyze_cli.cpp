@@ -112,8 +112,8 @@ TEST_P(AnalyzeSharedCase, WritesDerivativesAndPrintsTheSummary) {
     EXPECT_TRUE(summary["aspects"][side]["regions"].is_object()) << side;
   }
   const std::string report = read_text(out / summary["files"]["report_text"].get<std::string>());
-  const std::string findings = report.substr(report.find("FINDINGS"),
-                                             report.find("MEASUREMENTS") - report.find("FINDINGS"));
+  const std::string findings =
+      report.substr(report.find("FINDINGS"), report.find("MEASUREMENTS") - report.find("FINDINGS"));
   if (c.hemisphere == "left" || c.hemisphere == "right") {
     const std::string other = c.hemisphere == "left" ? "right" : "left";
     EXPECT_NE(findings.find(c.hemisphere), std::string::npos) << findings;

@@ -178,7 +178,7 @@ TEST_P(ClinicalTableErrors, RefusedWithOneLineNamingTheProblemAndNoId) {
   const fs::path dir = test::temp_dir("clinical-bad");
   write_file(dir / "clinical.csv", GetParam().first);
   try {
-    read_clinical_table(dir / "clinical.csv");
+    read_site_clinical_table(dir / "clinical.csv");
     ADD_FAILURE() << "accepted: " << GetParam().first;
   } catch (const Error& e) {
     const std::string message = e.what();
@@ -208,11 +208,11 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair(std::string("patient_id,age\nP0077,fifty\n"),
                        std::string("age is not a number"))));
 
-TEST(ClinicalTable, AgesOver89BecomeNinetyIdsKeepLeadingZerosMissingIsNa) {
+TEST(SiteClinicalTable, AgesOver89BecomeNinetyIdsKeepLeadingZerosMissingIsNa) {
   const fs::path dir = test::temp_dir("clinical-good");
   write_file(dir / "clinical.tsv",
              "patient_id\tage\tsex\tnotes\n000123\t95\tf\tcalled the family\n0042\t045\t\tn/a\n");
-  const ClinicalTable table = read_clinical_table(dir / "clinical.tsv");
+  const SiteClinicalTable table = read_site_clinical_table(dir / "clinical.tsv");
   EXPECT_EQ(table.columns, (std::vector<std::string>{"age", "sex"}));
   EXPECT_EQ(table.dropped_free_text_columns, 1u);
   ASSERT_TRUE(table.rows.count("000123"));

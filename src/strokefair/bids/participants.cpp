@@ -186,7 +186,7 @@ const std::vector<ClinicalColumn>& clinical_columns() {
   return columns;
 }
 
-ClinicalTable read_clinical_table(const fs::path& path) {
+SiteClinicalTable read_site_clinical_table(const fs::path& path) {
   const std::string file = path.string();
   const std::string text = read_text_file(path);
   if (starts_with_bom(text))
@@ -203,7 +203,7 @@ ClinicalTable read_clinical_table(const fs::path& path) {
 
   const auto id_column = std::find(header.begin(), header.end(), "patient_id");
   if (id_column == header.end()) throw input_error(file, "has no patient_id column");
-  ClinicalTable table;
+  SiteClinicalTable table;
   std::vector<const ClinicalColumn*> known(header.size(), nullptr);
   for (std::size_t i = 0; i < header.size(); ++i) {
     if (header[i] == "patient_id") continue;
@@ -245,7 +245,7 @@ ClinicalTable read_clinical_table(const fs::path& path) {
 }
 
 std::string participants_tsv(const std::vector<Participant>& participants,
-                             const ClinicalTable& table) {
+                             const SiteClinicalTable& table) {
   std::string text = "participant_id";
   for (const auto& column : table.columns) text += "\t" + column;
   text += "\n";
@@ -265,7 +265,7 @@ std::string participants_tsv(const std::vector<Participant>& participants,
   return text;
 }
 
-nlohmann::json participants_json(const ClinicalTable& table) {
+nlohmann::json participants_json(const SiteClinicalTable& table) {
   nlohmann::json doc = {{"participant_id", {{"Description", "Pseudonymous subject label"}}}};
   for (const auto& name : table.columns) {
     const ClinicalColumn* column = find_column(name);
@@ -278,8 +278,8 @@ nlohmann::json participants_json(const ClinicalTable& table) {
   return doc;
 }
 
-ClinicalTable read_participants_tsv(const fs::path& path) {
-  ClinicalTable table;
+SiteClinicalTable read_participants_tsv(const fs::path& path) {
+  SiteClinicalTable table;
   if (!fs::exists(path)) return table;
   std::istringstream lines(read_text_file(path));
   std::string line;

@@ -24,7 +24,7 @@ struct ClinicalColumn {
 // Every column a clinical table may have besides `patient_id`.
 const std::vector<ClinicalColumn>& clinical_columns();
 
-struct ClinicalTable {
+struct SiteClinicalTable {
   std::vector<std::string> columns;                                // kept columns, in file order
   std::map<std::string, std::map<std::string, std::string>> rows;  // original ID -> values
   std::size_t dropped_free_text_columns = 0;
@@ -34,7 +34,7 @@ struct ClinicalTable {
 // with one line naming the file and the line or column: a BOM, non-UTF-8 text, a missing
 // or repeated ID, an unknown column, a value outside a column's levels or range. Messages
 // never quote an ID. Ages above 89 become 90; missing values become "n/a".
-ClinicalTable read_clinical_table(const std::filesystem::path& path);
+SiteClinicalTable read_site_clinical_table(const std::filesystem::path& path);
 
 struct Participant {
   std::string original_id;
@@ -43,10 +43,10 @@ struct Participant {
 
 // participants.tsv text (UTF-8, no BOM, tab-separated, n/a for missing) and its sidecar.
 std::string participants_tsv(const std::vector<Participant>& participants,
-                             const ClinicalTable& table);
-nlohmann::json participants_json(const ClinicalTable& table);
+                             const SiteClinicalTable& table);
+nlohmann::json participants_json(const SiteClinicalTable& table);
 
 // Reads the columns and rows of an existing participants.tsv (keyed by participant_id).
-ClinicalTable read_participants_tsv(const std::filesystem::path& path);
+SiteClinicalTable read_participants_tsv(const std::filesystem::path& path);
 
 }  // namespace strokefair

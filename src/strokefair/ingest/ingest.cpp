@@ -208,18 +208,18 @@ std::string changes_entry(const std::string& previous, const IngestReport& repor
          std::to_string(report.series_written) + " series written.\n\n";
 }
 
-ClinicalTable merged_participants(const std::optional<fs::path>& csv, const fs::path& dataset,
-                                  const PseudonymKey& key) {
+SiteClinicalTable merged_participants(const std::optional<fs::path>& csv, const fs::path& dataset,
+                                      const PseudonymKey& key) {
   // Values already in participants.tsv are kept unless a new clinical table replaces them.
-  const ClinicalTable existing = read_participants_tsv(dataset / "participants.tsv");
-  ClinicalTable merged;
+  const SiteClinicalTable existing = read_participants_tsv(dataset / "participants.tsv");
+  SiteClinicalTable merged;
   merged.columns = existing.columns;
   for (const auto& subject : key.subjects()) {
     const auto row = existing.rows.find("sub-" + subject.pseudonym);
     if (row != existing.rows.end()) merged.rows[subject.original_id] = row->second;
   }
   if (!csv) return merged;
-  const ClinicalTable fresh = read_clinical_table(*csv);
+  const SiteClinicalTable fresh = read_site_clinical_table(*csv);
   for (const auto& column : fresh.columns) {
     if (!std::count(merged.columns.begin(), merged.columns.end(), column))
       merged.columns.push_back(column);
@@ -232,7 +232,7 @@ ClinicalTable merged_participants(const std::optional<fs::path>& csv, const fs::
 
 // Writes the top-level files into `tree` where their content changes.
 void stage_top_level(const fs::path& tree, const fs::path& dataset, const IngestOptions& options,
-                     const PseudonymKey& key, const ClinicalTable& participants,
+                     const PseudonymKey& key, const SiteClinicalTable& participants,
                      IngestReport& report) {
   auto stage = [&](const std::string& name, const std::string& text) {
     if (existing_text(dataset / name) != text) write_text(tree / name, text);
@@ -396,7 +396,7 @@ IngestReport ingest_dicom(const IngestOptions& given) {
                       "pseudonyms cannot be kept");
   const auto mapping =
       options.mapping ? read_mapping(*options.mapping) : std::vector<MappingRule>{};
-  if (options.participants) read_clinical_table(*options.participants);  // refuse early
+  if (options.participants) read_site_clinical_table(*options.participants);  // refuse early
 
   // If the process is killed (not on errors), this folder stays behind with dcm2niix's raw
   // sidecars, which hold identifiers; it is readable by the owner only.
@@ -430,7 +430,7 @@ IngestReport ingest_dicom(const IngestOptions& given) {
   fs::create_directories(tree);
   write_all_series(to_write, tree);
   report.series_written = to_write.size();
-  const ClinicalTable participants =
+  const SiteClinicalTable participants =
       merged_participants(options.participants, options.dataset, key);
   stage_top_level(tree, options.dataset, options, key, participants, report);
   clock.done("staged " + std::to_string(report.series_written) + " series (" +

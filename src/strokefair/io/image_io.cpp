@@ -68,7 +68,8 @@ void require_complete_nifti(const fs::path& path, std::size_t image_bytes) {
       std::memcpy(&bitpix, buffer.data() + 72, 2);
       if (header_size == 348 && dim[0] >= 1 && dim[0] <= 7 && bitpix > 0) {
         std::size_t voxels = 1;
-        for (int d = 1; d <= dim[0]; ++d) voxels *= static_cast<std::size_t>(std::max<std::int16_t>(1, dim[d]));
+        for (int d = 1; d <= dim[0]; ++d)
+          voxels *= static_cast<std::size_t>(std::max<std::int16_t>(1, dim[d]));
         image_bytes = voxels * static_cast<std::size_t>(bitpix) / 8;
       }
     }
