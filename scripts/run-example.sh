@@ -3,8 +3,8 @@
 # Writes the derivatives folder to out/example (replaced if present) and prints the summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/build.sh
+scripts/install-deps.sh >&2
+scripts/build.sh >&2  # stdout holds only the summary JSON
 data="${STROKEFAIR_DATA:-$(cd .. && pwd)/shared/data}"
 case_dir="$data/cases/isles22-strokecase0001"
 mkdir -p out

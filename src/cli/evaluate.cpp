@@ -75,8 +75,8 @@ Command add_evaluate(CLI::App& program, const GlobalOptions&) {
             std::vector<double> dice, f1, volume_difference, count_difference;
             for (const auto& [predicted_path, reference_path] :
                  pair_files(options->predicted, options->reference)) {
-              const Mask predicted = read_mask(predicted_path);
-              const Mask reference = read_mask(reference_path);
+              const Mask predicted = read_binary_mask(predicted_path);
+              const Mask reference = read_binary_mask(reference_path);
               SegmentationAgreement a;
               try {
                 a = compare_masks(predicted, reference);

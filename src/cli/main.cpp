@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "strokefair/core/error.hpp"
+#include "strokefair/io/interrupt_cleanup.hpp"
 
 using namespace strokefair;
 
@@ -21,9 +22,21 @@ void configure_logging(const cli::GlobalOptions& globals) {
   spdlog::set_default_logger(logger);
 }
 
+// The command line as a POSIX shell would need it typed again: arguments holding spaces or
+// shell characters are single-quoted, so a recorded command can be re-run as it stands.
+std::string shell_quoted(const std::string& argument) {
+  const bool plain = !argument.empty() && argument.find_first_not_of(
+                                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789-_./=:,+@%") == std::string::npos;
+  if (plain) return argument;
+  std::string quoted = "'";
+  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 std::string join_arguments(int argc, char** argv) {
   std::string line = "strokefair";
-  for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+  for (int i = 1; i < argc; ++i) line += " " + shell_quoted(argv[i]);
   return line;
 }
 
@@ -64,6 +77,7 @@ int main(int argc, char** argv) {
   }
 
   configure_logging(globals);
+  install_interrupt_cleanup();
   for (const auto& command : commands) {
     if (!command.app->parsed()) continue;
     try {

@@ -124,6 +124,13 @@ class Validator {
     }
   }
 
+  // A per-subject HTML report at the root of a derivatives dataset (sub-<label>.html, or
+  // sub-<label>_ses-<label>.html), the convention of fMRIPrep and other BIDS Apps.
+  static bool is_subject_report(const std::string& name) {
+    static const std::regex report("sub-[A-Za-z0-9]+(_ses-[A-Za-z0-9]+)?\\.html");
+    return std::regex_match(name, report);
+  }
+
   // Top-level files the schema lists under rules.files.common.
   bool known_top_level(const std::string& relative) {
     for (const auto& group : {"core", "tables"}) {
@@ -145,7 +152,7 @@ class Validator {
     if (name.size() > 3 && name.substr(name.size() - 3) == ".gz") check_gzip(path, relative);
     if (relative.find('/') == std::string::npos) {
       if (!known_top_level(relative) && name != ".bidsignore" &&
-          !(derivative_ && name == "README.md"))
+          !(derivative_ && (name == "README.md" || is_subject_report(name))))
         add(relative, "not a file BIDS knows at the top level");
       return;
     }

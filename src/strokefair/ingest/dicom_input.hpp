@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "strokefair/io/interrupt_cleanup.hpp"
+
 namespace strokefair {
 
 struct DicomInputSummary {
@@ -30,7 +32,8 @@ std::filesystem::path make_private_folder(const std::filesystem::path& parent,
 // Removes a folder tree when it goes out of scope (unless released).
 class FolderGuard {
  public:
-  explicit FolderGuard(std::filesystem::path folder) : folder_(std::move(folder)) {}
+  explicit FolderGuard(std::filesystem::path folder)
+      : folder_(std::move(folder)), cleanup_on_signal_(folder_) {}
   FolderGuard(const FolderGuard&) = delete;
   FolderGuard& operator=(const FolderGuard&) = delete;
   ~FolderGuard();
@@ -38,6 +41,7 @@ class FolderGuard {
 
  private:
   std::filesystem::path folder_;
+  InterruptCleanup cleanup_on_signal_;
 };
 
 }  // namespace strokefair

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "strokefair/core/error.hpp"
 #include "strokefair/io/itk_image.hpp"
@@ -242,6 +243,21 @@ Mask read_mask(const fs::path& path) {
     mask[n] = (std::isfinite(image[n]) && std::abs(image[n]) > 0.5f) ? 1 : 0;
   }
   return mask;
+}
+
+Mask read_binary_mask(const fs::path& path) {
+  const Image image = read_image(path);
+  std::optional<float> inside;
+  for (float v : image.voxels) {
+    if (v == 0.f || !std::isfinite(v)) continue;
+    if (!inside) inside = v;
+    if (v != *inside) {
+      throw input_error(path.string(),
+                        "is not a binary mask (it holds more than one non-zero value; "
+                        "threshold or binarise it first)");
+    }
+  }
+  return read_mask(path);
 }
 
 void write_image(const Image& image, const fs::path& path) { write_volume(image, path); }

@@ -30,6 +30,9 @@ LabelImage read_labels(const std::filesystem::path& path);
 
 // Reads a binary mask: any non-zero voxel is inside.
 Mask read_mask(const std::filesystem::path& path);
+// Reads a mask that must be binary: zero and one other value. Throws Error(bad_input) for a
+// label image or a probability map, whose meaning as a mask would be a guess.
+Mask read_binary_mask(const std::filesystem::path& path);
 
 // Writes images; `.nii.gz` output has a gzip header with no file name and zero time.
 void write_image(const Image& image, const std::filesystem::path& path);

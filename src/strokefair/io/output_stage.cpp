@@ -42,6 +42,7 @@ OutputStage::OutputStage(fs::path root, bool overwrite)
     throw Error(staging_.string() + ": cannot create staging folder: " + ec.message(),
                 ExitCode::output_failed);
   }
+  cleanup_on_signal_.emplace(staging_);
 }
 
 OutputStage::~OutputStage() {

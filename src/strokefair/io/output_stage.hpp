@@ -3,7 +3,10 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <vector>
+
+#include "strokefair/io/interrupt_cleanup.hpp"
 
 namespace strokefair {
 
@@ -32,6 +35,7 @@ class OutputStage {
   bool overwrite_;
   bool committed_ = false;
   std::vector<std::filesystem::path> files_;
+  std::optional<InterruptCleanup> cleanup_on_signal_;
 };
 
 // Refuses an output folder inside the folder of any input file: inputs are never written to.

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
+#include <vector>
 
 #include "strokefair/core/error.hpp"
 #include "strokefair/core/resample.hpp"
@@ -14,9 +16,13 @@ namespace strokefair {
 namespace fs = std::filesystem;
 
 std::string checked_label(const std::string& label, const std::string& what) {
-  if (label.empty() ||
-      !std::all_of(label.begin(), label.end(), [](unsigned char c) { return std::isalnum(c); })) {
-    throw Error(what + " label '" + label + "' must be letters and digits only (BIDS)",
+  const auto alphanumeric = [](unsigned char c) { return c < 128 && std::isalnum(c); };
+  if (label.empty()) {
+    throw Error(what + " label is empty; give one with --" + what, ExitCode::usage);
+  }
+  if (!std::all_of(label.begin(), label.end(), alphanumeric)) {
+    // The label is not echoed: it may not be valid text, and it may be a name.
+    throw Error(what + " label must be letters and digits only (BIDS); give one with --" + what,
                 ExitCode::usage);
   }
   return label;
@@ -68,31 +74,59 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
   r.subject = checked_label(
       options.subject.empty() ? subject_label_from_path(options.inputs.dwi) : options.subject,
       "subject");
-  if (!options.session.empty()) r.session = checked_label(options.session, "session");
+  // A session is taken from a BIDS file name only when the subject was too.
+  const std::string session = options.session.empty() && options.subject.empty()
+                                  ? session_label_from_path(options.inputs.dwi)
+                                  : options.session;
+  if (!session.empty()) r.session = checked_label(session, "session");
 
   r.inputs = load_diffusion_inputs(options.inputs);
   r.warnings = r.inputs.warnings;
   r.target = load_template(store);
   clock.done("load inputs");
 
-  // b0 carries the clearest anatomy (CSF bright); without it the DWI trace serves.
-  const Image& anatomy = r.inputs.b0 ? *r.inputs.b0 : r.inputs.dwi;
-  const Mask rough = rough_brain_mask(anatomy);
-  if (count_nonzero(rough) == 0) {
-    throw input_error(options.inputs.dwi.string(), "no head or brain found in the image");
+  // b0 carries the clearest anatomy (CSF bright), so it is registered first; the DWI trace
+  // serves when there is no b0, and as a second try when the b0 fails the alignment check
+  // (a b0 with other scaling, strong artefact or a different field of view).
+  std::vector<const Image*> anatomies;
+  if (r.inputs.b0) anatomies.push_back(&*r.inputs.b0);
+  anatomies.push_back(&r.inputs.dwi);
+  std::optional<Error> failure;
+  std::string b0_failure;  // why the b0 was not used, for the warning
+  for (const Image* anatomy : anatomies) {
+    const Mask rough = rough_brain_mask(*anatomy);
+    if (count_nonzero(rough) == 0) {
+      failure = input_error(options.inputs.dwi.string(), "no head or brain found in the image");
+      b0_failure = "no head or brain found in it";
+      continue;
+    }
+    clock.done("brain extraction");
+    try {
+      r.alignment = align_to_template(r.target, masked(*anatomy, rough), rough);
+    } catch (const Error& e) {
+      failure = e.with_context(options.inputs.dwi.string());
+      b0_failure = e.what();
+      continue;
+    }
+    const Mask template_brain_native = resample_mask(r.target.brain, r.inputs.dwi.geometry,
+                                                     r.alignment.template_to_subject.inverse());
+    r.brain = refine_brain_mask(rough, template_brain_native, 5.0);
+    r.alignment.check = check_alignment(r.target, r.brain, r.alignment.template_to_subject);
+    if (r.alignment.check.passed) {
+      if (anatomy != anatomies.front()) {
+        r.warnings.push_back("the b0 failed the registration check (" + b0_failure +
+                             "); the DWI was registered instead");
+      }
+      failure.reset();
+      break;
+    }
+    b0_failure = r.alignment.check.failure;
+    failure =
+        Error(options.inputs.dwi.string() + ": registration to the " + r.target.space +
+                  " template failed: " + r.alignment.check.failure + " (is this a brain DWI?)",
+              ExitCode::processing);
   }
-  clock.done("brain extraction");
-
-  r.alignment = align_to_template(r.target, masked(anatomy, rough), rough);
-  const Mask template_brain_native = resample_mask(r.target.brain, r.inputs.dwi.geometry,
-                                                   r.alignment.template_to_subject.inverse());
-  r.brain = refine_brain_mask(rough, template_brain_native, 5.0);
-  r.alignment.check = check_alignment(r.target, r.brain, r.alignment.template_to_subject);
-  if (!r.alignment.check.passed) {
-    throw Error(options.inputs.dwi.string() + ": registration to the " + r.target.space +
-                    " template failed: " + r.alignment.check.failure + " (is this a brain DWI?)",
-                ExitCode::processing);
-  }
+  if (failure) throw *failure;
   clock.done("registration");
 
   r.normal = measure_normal_tissue(r.inputs.dwi, r.inputs.adc, r.brain);

@@ -130,8 +130,10 @@ void check_outputs_absent(const OutputStage& stage, const AnalysisFiles& f) {
 json summarise(const AnalysisResult& r, const AnalysisOptions& options, const AnalysisFiles& f) {
   json territories = json::object();
   for (const RegionRow& row : r.regions) {
-    if (row.atlas != "arterial_level2" || row.lesion_ml <= 0) continue;
-    territories[row.name] = {{"ml", round_to(row.lesion_ml, 0.01)},
+    // A territory whose share rounds to 0.00 mL is a resampling trace, not a finding.
+    const double ml = round_to(row.lesion_ml, 0.01);
+    if (row.atlas != "arterial_level2" || ml <= 0) continue;
+    territories[row.name] = {{"ml", ml},
                              {"fraction", round_to(row.fraction_of_lesion, 1e-4)},
                              {"fraction_of_territory", round_to(row.fraction_of_region, 1e-4)}};
   }

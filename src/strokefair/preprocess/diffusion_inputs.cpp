@@ -89,6 +89,24 @@ AdcUnit detect_adc_unit(const Image& adc, const Image& dwi, const std::string& p
   throw input_error(path, msg.str());
 }
 
+void require_plausible_stated_unit(const Image& adc, const Image& dwi, AdcUnit unit,
+                                   const std::string& path) {
+  std::vector<float> values;
+  for (std::size_t n : tissue_voxels(dwi)) {
+    if (adc[n] > 0) values.push_back(adc[n]);
+  }
+  if (values.size() < 100) throw input_error(path, "ADC has almost no positive values in tissue");
+  // The same decade either side of tissue (500-2500 x10^-6 mm²/s) that detection accepts: a
+  // stated unit may settle an unusual map, but not one that is wrong by a factor of 1000.
+  const double median = percentile(values, 0.5) * to_micro_mm2_per_s(unit);
+  if (median < 50 || median > 25000) {
+    std::ostringstream msg;
+    msg << "ADC in the stated unit " << to_string(unit) << " gives a tissue median of " << median
+        << " x10^-6 mm²/s (normal tissue is 500-2500): check --adc-unit";
+    throw input_error(path, msg.str());
+  }
+}
+
 Image compute_adc(const Image& b0, const Image& dwi, double b_value) {
   Image adc(dwi.geometry);
   for (std::size_t n = 0; n < adc.size(); ++n) {
@@ -105,11 +123,18 @@ std::string subject_label_from_path(const fs::path& path) {
   std::smatch match;
   static const std::regex bids_subject("(?:^|_)sub-([A-Za-z0-9]+)");
   if (std::regex_search(name, match, bids_subject)) return match[1];
-  // The first word of the name: "Subject01_DWI.nii.gz" gives "Subject01".
-  std::string stem = name.substr(0, name.find_first_of("._"));
-  stem.erase(std::remove_if(stem.begin(), stem.end(), [](char c) { return !std::isalnum(c); }),
-             stem.end());
-  return stem;
+  // The first word of the name: "Subject01_DWI.nii.gz" and "Subject01 DWI.nii" give
+  // "Subject01".
+  static const std::string alphanumeric =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  return name.substr(0, name.find_first_not_of(alphanumeric));
+}
+
+std::string session_label_from_path(const fs::path& path) {
+  const std::string name = path.filename().string();
+  std::smatch match;
+  static const std::regex bids_session("(?:^|_)ses-([A-Za-z0-9]+)");
+  return std::regex_search(name, match, bids_session) ? std::string(match[1]) : std::string();
 }
 
 namespace {
@@ -303,6 +328,7 @@ DiffusionInputs load_diffusion_inputs(const DiffusionInputOptions& options) {
       if (!stated) throw Error("--adc-unit must be auto, mm2/s, 1e-3 or 1e-6", ExitCode::usage);
       unit = *stated;
       in.adc_unit_source = "stated";
+      require_plausible_stated_unit(adc, in.dwi, unit, options.adc.string());
     }
     in.adc_unit = to_string(unit);
     const float scale = static_cast<float>(to_micro_mm2_per_s(unit));

@@ -21,6 +21,10 @@ double to_micro_mm2_per_s(AdcUnit unit);  // multiplier into 10^-6 mm²/s
 // 0.7-0.9 x10^-3 mm²/s, CSF about 3 x10^-3): each unit puts that median in a range
 // that does not overlap the others. Throws Error(bad_input) naming `path` when none fits.
 AdcUnit detect_adc_unit(const Image& adc, const Image& dwi, const std::string& path);
+// Throws Error(bad_input) naming `path` when an ADC read in a unit the user stated has a
+// tissue median more than a decade away from normal tissue (a wrong --adc-unit).
+void require_plausible_stated_unit(const Image& adc, const Image& dwi, AdcUnit unit,
+                                   const std::string& path);
 
 // ADC in 10^-6 mm²/s from b0 and DWI: ADC = ln(S0 / Sb) / b.
 Image compute_adc(const Image& b0, const Image& dwi, double b_value);
@@ -57,5 +61,7 @@ DiffusionInputs load_diffusion_inputs(const DiffusionInputOptions& options);
 // Subject label: from a BIDS "sub-<label>" in the file name, else the file name's stem,
 // keeping letters and digits only.
 std::string subject_label_from_path(const std::filesystem::path& path);
+// The session label of a BIDS file name (`..._ses-<label>_...`), else empty.
+std::string session_label_from_path(const std::filesystem::path& path);
 
 }  // namespace strokefair

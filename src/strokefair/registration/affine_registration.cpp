@@ -94,8 +94,14 @@ double run_stage(ItkImage* fixed, ItkImage* moving, itk::ImageMaskSpatialObject<
   try {
     method->Update();
   } catch (const itk::ExceptionObject& e) {
-    throw Error(std::string("registration to the template failed: ") + e.GetDescription(),
-                ExitCode::processing);
+    // ITK's description spans lines and names object addresses; its usual cause here is an
+    // image whose intensities never overlap the template's (noise, a non-brain image).
+    std::string reason = e.GetDescription();
+    reason = reason.substr(0, reason.find('\n'));
+    if (reason.find("outside") != std::string::npos) {
+      reason = "the image and the template never overlapped during the optimisation";
+    }
+    throw Error("registration to the template failed: " + reason, ExitCode::processing);
   }
   return optimizer->GetValue();
 }
