@@ -4,8 +4,10 @@
 // case with its lesioned hemisphere replaced by the mirrored healthy one) and stage times.
 // Prints Markdown: per case, by lesion-size stratum, false positives, stage times.
 //
-//   build/strokefair_transplant_eval [SHAPES_PER_CASE] [evaluation|tuning] \
+//   build/strokefair_transplant_eval [SHAPES_PER_CASE] [evaluation|tuning] [NAME=VALUE...] \
 //       > bench/transplant_results.md
+//
+// NAME=VALUE overrides a SegmentationParameters member for tuning (e.g. grow_relative_dwi=1.2).
 //
 // Shape sets are disjoint by construction: evaluation shapes are the sorted SOOP files at
 // index 7 + 37k, tuning shapes those at 20 + 37k. Parameters may be chosen on the tuning set
@@ -148,6 +150,27 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// The tunable parameters by name, for NAME=VALUE arguments.
+double* parameter(SegmentationParameters& p, const std::string& name) {
+  const std::map<std::string, double*> members = {
+      {"reference_field_sigma_mm", &p.reference_field_sigma_mm},
+      {"seed_relative_adc", &p.seed_relative_adc},
+      {"seed_absolute_adc", &p.seed_absolute_adc},
+      {"seed_relative_dwi", &p.seed_relative_dwi},
+      {"seed_asymmetry", &p.seed_asymmetry},
+      {"grow_relative_dwi", &p.grow_relative_dwi},
+      {"grow_relative_adc", &p.grow_relative_adc},
+      {"grow_asymmetry", &p.grow_asymmetry},
+      {"closing_radius_mm", &p.closing_radius_mm},
+      {"closing_relative_adc_max", &p.closing_relative_adc_max},
+      {"seed_edge_margin_mm", &p.seed_edge_margin_mm},
+      {"component_mean_relative_dwi", &p.component_mean_relative_dwi},
+      {"component_mean_adc_max", &p.component_mean_adc_max},
+      {"min_lesion_ml", &p.min_lesion_ml}};
+  const auto found = members.find(name);
+  return found == members.end() ? nullptr : found->second;
+}
+
 double mean(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
@@ -163,6 +186,19 @@ int main(int argc, char** argv) {
     std::cerr << "usage: strokefair_transplant_eval [SHAPES_PER_CASE] [evaluation|tuning]\n";
     return 2;
   }
+  SegmentationParameters parameters;
+  std::string overrides;
+  for (int a = 3; a < argc; ++a) {
+    const std::string arg = argv[a];
+    const std::size_t eq = arg.find('=');
+    double* member = eq == std::string::npos ? nullptr : parameter(parameters, arg.substr(0, eq));
+    if (!member) {
+      std::cerr << "unknown parameter override: " << arg << "\n";
+      return 2;
+    }
+    *member = std::stod(arg.substr(eq + 1));
+    overrides += " " + arg;
+  }
   const DataStore store;
   std::vector<fs::path> shapes;
   for (const auto& e : fs::directory_iterator(store.root() / "cohorts/soop/lesions")) {
@@ -174,7 +210,8 @@ int main(int argc, char** argv) {
   const fs::path work =
       fs::temp_directory_path() / ("strokefair-transplant-" + std::to_string(::getpid()));
 
-  std::cout << "Shape set: " << set << " (" << per_case << " shapes per case)\n\n"
+  std::cout << "Shape set: " << set << " (" << per_case << " shapes per case)"
+            << (overrides.empty() ? "" : ", parameters changed:" + overrides) << "\n\n"
             << "| case | SOOP shape | planted mL | found mL | Dice | lesion F1 | volume diff mL "
                "| count diff | DWI x | ADC x |\n"
                "|---|---|---|---|---|---|---|---|---|---|\n";
@@ -186,6 +223,7 @@ int main(int argc, char** argv) {
     AnalysisOptions options;
     options.inputs = c.inputs;
     options.subject = "eval";
+    options.segmentation = parameters;
     const AnalysisResult original = analyse(options, store);
     for (const auto& [stage, seconds] : original.stage_seconds) {
       stage_times[stage].push_back(seconds);
