@@ -1,10 +1,21 @@
 // Segmentation accuracy on real lesion shapes: SOOP lesion masks (MNI space) are transplanted
 // into the healthy tissue of each shared case, with DWI and ADC changes drawn from the range
-// of acute infarcts, and `analyse` must find them again. Prints a Markdown table per case and
-// by lesion-size stratum. Shapes are chosen by a fixed stride through the sorted SOOP files
-// (held out: no shape is used by the tests or was looked at while choosing thresholds).
+// of acute infarcts, and `analyse` must find them again. Also the false-positive check (each
+// case with its lesioned hemisphere replaced by the mirrored healthy one) and stage times.
+// Prints Markdown: per case, by lesion-size stratum, false positives, stage times.
 //
-//   build/strokefair_transplant_eval [SHAPES_PER_CASE] > bench/transplant_results.md
+//   build/strokefair_transplant_eval [SHAPES_PER_CASE] [evaluation|tuning] [NAME=VALUE...] \
+//       > bench/transplant_results.md
+//
+// NAME=VALUE overrides a SegmentationParameters member for tuning (e.g. grow_relative_dwi=1.2).
+//
+// Shape sets are disjoint by construction: evaluation shapes are the sorted SOOP files at
+// index 7 + 37k, tuning shapes those at 20 + 37k. Parameters may be chosen on the tuning set
+// only; the table in bench/transplant_results.md is the evaluation set. The shape used by
+// tests/test_segmentation.cpp (index 4, sub-1005: the first 3-30 mL wholly-left lesion) is in
+// neither.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -12,6 +23,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "strokefair/core/resample.hpp"
 #include "strokefair/evaluate/segmentation_metrics.hpp"
@@ -48,6 +60,40 @@ std::vector<Case> shared_cases(const fs::path& data) {
   return cases;
 }
 
+// The images of an exam as `analyse` loaded them (one grid, ADC in 10^-6 mm²/s), to be
+// modified and analysed again. Without a given ADC map, DWI and b0 are written and ADC is
+// computed again: the brighter DWI itself lowers it by ln(gain)/b.
+struct Exam {
+  Image dwi;
+  std::optional<Image> b0;
+  Image adc;  // empty when the ADC was computed
+};
+
+Exam exam_of(const AnalysisResult& a) {
+  Exam e{a.inputs.dwi, a.inputs.b0, a.inputs.adc_computed ? Image() : a.inputs.adc};
+  return e;
+}
+
+AnalysisResult analyse_exam(const Exam& exam, const AnalysisOptions& base, const DataStore& store,
+                            const fs::path& dir) {
+  fs::create_directories(dir);
+  AnalysisOptions options = base;
+  options.inputs = DiffusionInputOptions{};
+  options.inputs.bval = base.inputs.bval;
+  write_image(exam.dwi, dir / "dwi.nii.gz");
+  options.inputs.dwi = dir / "dwi.nii.gz";
+  if (exam.b0) {
+    write_image(*exam.b0, dir / "b0.nii.gz");
+    options.inputs.b0 = dir / "b0.nii.gz";
+  }
+  if (!exam.adc.voxels.empty()) {
+    write_image(exam.adc, dir / "adc.nii.gz");
+    options.inputs.adc = dir / "adc.nii.gz";
+    options.inputs.adc_unit = "1e-6";
+  }
+  return analyse(options, store);
+}
+
 // The part of a SOOP lesion that lands in parenchyma of the subject, away from its own lesion.
 Mask place(const Mask& soop, const AnalysisResult& a) {
   Mask native =
@@ -60,6 +106,42 @@ Mask place(const Mask& soop, const AnalysisResult& a) {
   return native;
 }
 
+// Template x (LPS: x > 0 is the patient's left) of every voxel of the subject grid.
+std::vector<double> template_x(const AnalysisResult& a) {
+  const Geometry& g = a.inputs.dwi.geometry;
+  const Affine to_template = a.alignment.template_to_subject.inverse() * g.voxel_to_physical();
+  std::vector<double> x(a.inputs.dwi.size());
+  for (std::size_t k = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i) {
+        x[g.index(i, j, k)] = to_template.apply({double(i), double(j), double(k)})[0];
+      }
+  return x;
+}
+
+// The exam with the hemisphere holding most of the found lesion replaced by the mirrored
+// other hemisphere: what the patient would look like without the infarct, give or take
+// normal asymmetry. Returns the side replaced ("left"/"right").
+std::string mirror_lesioned_hemisphere(const AnalysisResult& a, Exam& exam) {
+  const std::vector<double> x = template_x(a);
+  double left = 0, right = 0;
+  for (std::size_t n = 0; n < x.size(); ++n) {
+    if (a.segmentation.lesion[n]) (x[n] > 0 ? left : right) += 1;
+  }
+  const bool replace_left = left > right;
+  const Affine mirror = mirror_in_subject(a.alignment.template_to_subject);
+  auto mirrored = [&](Image& image) {
+    const Image flipped = resample_linear(image, image.geometry, mirror);
+    for (std::size_t n = 0; n < image.size(); ++n) {
+      if ((x[n] > 0) == replace_left) image[n] = flipped[n];
+    }
+  };
+  mirrored(exam.dwi);
+  if (exam.b0) mirrored(*exam.b0);
+  if (!exam.adc.voxels.empty()) mirrored(exam.adc);
+  return replace_left ? "left" : "right";
+}
+
 std::string stratum(double ml) { return ml < 1 ? "< 1 mL" : ml <= 10 ? "1-10 mL" : "> 10 mL"; }
 
 double median(std::vector<double> v) {
@@ -68,10 +150,55 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// The tunable parameters by name, for NAME=VALUE arguments.
+double* parameter(SegmentationParameters& p, const std::string& name) {
+  const std::map<std::string, double*> members = {
+      {"reference_field_sigma_mm", &p.reference_field_sigma_mm},
+      {"seed_relative_adc", &p.seed_relative_adc},
+      {"seed_absolute_adc", &p.seed_absolute_adc},
+      {"seed_relative_dwi", &p.seed_relative_dwi},
+      {"seed_asymmetry", &p.seed_asymmetry},
+      {"grow_relative_dwi", &p.grow_relative_dwi},
+      {"grow_relative_adc", &p.grow_relative_adc},
+      {"grow_asymmetry", &p.grow_asymmetry},
+      {"closing_radius_mm", &p.closing_radius_mm},
+      {"closing_relative_adc_max", &p.closing_relative_adc_max},
+      {"seed_edge_margin_mm", &p.seed_edge_margin_mm},
+      {"component_mean_relative_dwi", &p.component_mean_relative_dwi},
+      {"component_mean_adc_max", &p.component_mean_adc_max},
+      {"min_lesion_ml", &p.min_lesion_ml}};
+  const auto found = members.find(name);
+  return found == members.end() ? nullptr : found->second;
+}
+
+double mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? std::nan("") : sum / v.size();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int per_case = argc > 1 ? std::stoi(argv[1]) : 6;
+  const std::string set = argc > 2 ? argv[2] : "evaluation";
+  if (set != "evaluation" && set != "tuning") {
+    std::cerr << "usage: strokefair_transplant_eval [SHAPES_PER_CASE] [evaluation|tuning]\n";
+    return 2;
+  }
+  SegmentationParameters parameters;
+  std::string overrides;
+  for (int a = 3; a < argc; ++a) {
+    const std::string arg = argv[a];
+    const std::size_t eq = arg.find('=');
+    double* member = eq == std::string::npos ? nullptr : parameter(parameters, arg.substr(0, eq));
+    if (!member) {
+      std::cerr << "unknown parameter override: " << arg << "\n";
+      return 2;
+    }
+    *member = std::stod(arg.substr(eq + 1));
+    overrides += " " + arg;
+  }
   const DataStore store;
   std::vector<fs::path> shapes;
   for (const auto& e : fs::directory_iterator(store.root() / "cohorts/soop/lesions")) {
@@ -80,19 +207,28 @@ int main(int argc, char** argv) {
   std::sort(shapes.begin(), shapes.end());
   std::mt19937 random(20261203);
   std::uniform_real_distribution<double> dwi_gain(1.5, 2.2), adc_gain(0.5, 0.7);
+  const fs::path work =
+      fs::temp_directory_path() / ("strokefair-transplant-" + std::to_string(::getpid()));
 
-  std::cout << "| case | SOOP shape | planted mL | found mL | Dice | lesion F1 | DWI x | ADC x |\n"
-               "|---|---|---|---|---|---|---|---|\n";
-  std::map<std::string, std::vector<double>> dice_by, f1_by, vol_by;
-  std::size_t next_shape = 7;  // stride 37 from 7: held out from everything else
+  std::cout << "Shape set: " << set << " (" << per_case << " shapes per case)"
+            << (overrides.empty() ? "" : ", parameters changed:" + overrides) << "\n\n"
+            << "| case | SOOP shape | planted mL | found mL | Dice | lesion F1 | volume diff mL "
+               "| count diff | DWI x | ADC x |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n";
+  std::map<std::string, std::vector<double>> dice_by, f1_by, vol_by, count_by;
+  std::map<std::string, std::vector<double>> stage_times;
+  std::vector<std::string> false_positive_rows;
+  std::size_t next_shape = set == "evaluation" ? 7 : 20;
   for (const Case& c : shared_cases(store.root())) {
     AnalysisOptions options;
     options.inputs = c.inputs;
     options.subject = "eval";
+    options.segmentation = parameters;
     const AnalysisResult original = analyse(options, store);
-    const Image dwi0 = read_image(c.inputs.dwi);
-    const Image adc0 = c.inputs.adc.empty() ? Image() : read_image(c.inputs.adc);
-    const Image b00 = c.inputs.b0.empty() ? Image() : read_image(c.inputs.b0);
+    for (const auto& [stage, seconds] : original.stage_seconds) {
+      stage_times[stage].push_back(seconds);
+    }
+    const Exam exam = exam_of(original);
     int done = 0;
     while (done < per_case && next_shape < shapes.size()) {
       const fs::path shape = shapes[next_shape];
@@ -100,27 +236,13 @@ int main(int argc, char** argv) {
       const Mask planted = place(read_mask(shape), original);
       if (volume_ml(planted) < 0.05) continue;  // outside this DWI's field of view
       const double gd = dwi_gain(random), ga = adc_gain(random);
-      Image dwi = dwi0, adc = adc0;
-      for (std::size_t n = 0; n < dwi.size(); ++n) {
+      Exam modified = exam;
+      for (std::size_t n = 0; n < planted.size(); ++n) {
         if (!planted[n]) continue;
-        dwi[n] *= static_cast<float>(gd);
-        // Without an ADC map, the brighter DWI itself lowers the computed ADC by ln(gain)/b
-        // (about 400-790 x10^-6 mm²/s at b = 1000); only given ADC maps are scaled.
-        if (!adc.voxels.empty()) adc[n] *= static_cast<float>(ga);
+        modified.dwi[n] *= static_cast<float>(gd);
+        if (!modified.adc.voxels.empty()) modified.adc[n] *= static_cast<float>(ga);
       }
-      const fs::path dir = fs::temp_directory_path() / "strokefair-transplant";
-      fs::create_directories(dir);
-      write_image(dwi, dir / "dwi.nii.gz");
-      AnalysisOptions modified = options;
-      modified.inputs.dwi = dir / "dwi.nii.gz";
-      if (!adc.voxels.empty()) {
-        write_image(adc, dir / "adc.nii.gz");
-        modified.inputs.adc = dir / "adc.nii.gz";
-        modified.inputs.adc_unit = original.inputs.adc_unit == "1e-3 mm2/s" ? "1e-3"
-                                   : original.inputs.adc_unit == "mm2/s"    ? "mm2/s"
-                                                                            : "1e-6";
-      }
-      const AnalysisResult result = analyse(modified, store);
+      const AnalysisResult result = analyse_exam(modified, options, store, work);
       Mask found(planted.geometry);
       for (std::size_t n = 0; n < found.size(); ++n) {
         found[n] = result.segmentation.lesion[n] && !original.segmentation.lesion[n];
@@ -128,21 +250,49 @@ int main(int argc, char** argv) {
       const SegmentationAgreement a = compare_masks(found, planted);
       std::cout << std::fixed << std::setprecision(2) << "| " << c.name << " | "
                 << shape.filename().string() << " | " << a.reference_ml << " | " << a.predicted_ml
-                << " | " << a.dice << " | " << a.lesion_f1 << " | " << gd << " | "
-                << (adc.voxels.empty() ? 0.0 : ga) << " |\n";
+                << " | " << a.dice << " | " << a.lesion_f1 << " | " << a.volume_difference_ml
+                << " | " << a.lesion_count_difference << " | " << gd << " | "
+                << (exam.adc.voxels.empty() ? "computed" : std::to_string(ga).substr(0, 4))
+                << " |\n";
       for (const std::string& key : {stratum(a.reference_ml), std::string("all")}) {
         dice_by[key].push_back(a.dice);
         f1_by[key].push_back(a.lesion_f1);
         vol_by[key].push_back(a.volume_difference_ml);
+        count_by[key].push_back(static_cast<double>(a.lesion_count_difference));
       }
       ++done;
     }
+
+    Exam healthy = exam;
+    const std::string side = mirror_lesioned_hemisphere(original, healthy);
+    const AnalysisResult mirrored = analyse_exam(healthy, options, store, work);
+    std::ostringstream row;
+    row << std::fixed << std::setprecision(2) << "| " << c.name << " | "
+        << volume_ml(original.segmentation.lesion) << " | " << side << " | "
+        << volume_ml(mirrored.segmentation.lesion) << " | "
+        << lesion_count(mirrored.segmentation.lesion) << " |";
+    false_positive_rows.push_back(row.str());
   }
-  std::cout << "\n| stratum | n | median Dice | median lesion F1 | median volume difference mL |\n"
-               "|---|---|---|---|---|\n";
+  fs::remove_all(work);
+
+  std::cout << "\n| stratum | n | median Dice | mean Dice | median lesion F1 | median volume "
+               "diff mL | median count diff |\n"
+               "|---|---|---|---|---|---|---|\n";
   for (const std::string key : {"< 1 mL", "1-10 mL", "> 10 mL", "all"}) {
     std::cout << "| " << key << " | " << dice_by[key].size() << " | " << median(dice_by[key])
-              << " | " << median(f1_by[key]) << " | " << median(vol_by[key]) << " |\n";
+              << " | " << mean(dice_by[key]) << " | " << median(f1_by[key]) << " | "
+              << median(vol_by[key]) << " | " << median(count_by[key]) << " |\n";
+  }
+  std::cout << "\nFalse-positive check: the hemisphere holding the found lesion replaced by the "
+               "mirrored other one.\n\n"
+               "| case | found mL (unmodified) | hemisphere replaced | found mL after "
+               "mirroring | components |\n|---|---|---|---|---|\n";
+  for (const std::string& row : false_positive_rows) std::cout << row << "\n";
+  std::cout << "\nStage times of the unmodified cases (s, median over the 4 cases, this "
+               "machine):\n\n| stage | median s | max s |\n|---|---|---|\n";
+  for (const auto& [stage, seconds] : stage_times) {
+    std::cout << "| " << stage << " | " << median(seconds) << " | "
+              << *std::max_element(seconds.begin(), seconds.end()) << " |\n";
   }
   return 0;
 }

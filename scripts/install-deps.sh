@@ -14,6 +14,7 @@ packages=(
   libpng-dev zlib1g-dev    # QC figures, gzip
   libssl-dev               # SHA-256 checksums of inputs and assets
   libcurl4-openssl-dev     # fetching data assets
+  libtorch-dev             # analyze --model: TorchScript networks on the CPU (optional at build)
   mricron-data             # templates and anatomical atlases
   dcm2niix dcmtk           # DICOM conversion and test-data editing
   time util-linux          # benchmarks: /usr/bin/time, taskset

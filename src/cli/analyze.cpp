@@ -37,6 +37,10 @@ Command add_analyze(CLI::App& program, const GlobalOptions& globals) {
       ->check(not_empty);
   app->add_option("--session", options->session, "Session label")->check(not_empty);
   app->add_option("--out", options->output, "BIDS derivatives folder to write")->required();
+  app->add_option("--model", options->model,
+                  "TorchScript lesion network to use instead of the built-in rules (CPU)");
+  app->add_option("--model-description", options->model_description,
+                  "JSON description of the network's inputs (default: --model with .json)");
   app->add_flag("--force", options->overwrite, "Replace this subject's existing outputs");
 
   return {
@@ -44,7 +48,8 @@ Command add_analyze(CLI::App& program, const GlobalOptions& globals) {
         options->command_line = globals.command_line;
         const DataStore store(globals.data_dir);
         require_outside_inputs(options->output,
-                               {options->inputs.dwi, options->inputs.b0, options->inputs.adc});
+                               {options->inputs.dwi, options->inputs.b0, options->inputs.adc,
+                                options->model, options->model_description});
         OutputStage stage(options->output, options->overwrite);
         if (!options->subject.empty()) {
           check_outputs_absent(

@@ -11,6 +11,7 @@
 #include "strokefair/core/resample.hpp"
 #include "strokefair/preprocess/brain_mask.hpp"
 #include "strokefair/quantify/atlas.hpp"
+#include "strokefair/segmentation/model_segmentation.hpp"
 
 namespace strokefair {
 namespace fs = std::filesystem;
@@ -82,6 +83,20 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
 
   r.inputs = load_diffusion_inputs(options.inputs);
   r.warnings = r.inputs.warnings;
+  // A bad model description fails before the long stages; the model itself is loaded when used.
+  std::optional<ModelDescription> model;
+  if (!options.model.empty()) {
+    const fs::path description = options.model_description.empty()
+                                     ? fs::path(options.model).replace_extension(".json")
+                                     : options.model_description;
+    if (!fs::is_regular_file(options.model)) {
+      throw input_error(options.model.string(), "model file not found");
+    }
+    model = read_model_description(description);
+    check_torchscript(options.model);
+    r.inputs.files.push_back({"model", options.model, sha256_file(options.model)});
+    r.inputs.files.push_back({"model_description", description, sha256_file(description)});
+  }
   r.target = load_template(store);
   clock.done("load inputs");
 
@@ -139,6 +154,17 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
   r.segmentation =
       segment_lesion(r.inputs.dwi, r.inputs.adc, r.brain, r.normal.dwi_mode, r.normal.adc_mode,
                      r.alignment.template_to_subject, options.segmentation);
+  if (model) {
+    // The rule-based evidence stays for the QC figure; the network decides the lesion.
+    ModelInputs in;
+    in.dwi = &r.inputs.dwi;
+    in.adc = &r.inputs.adc;
+    in.b0 = r.inputs.b0 ? &*r.inputs.b0 : nullptr;
+    in.brain = &r.brain;
+    in.dwi_normal = r.normal.dwi_mode;
+    in.adc_normal = r.normal.adc_mode;
+    r.segmentation.lesion = segment_with_model(options.model, *model, in);
+  }
   clock.done("segmentation");
 
   r.lesion_template =

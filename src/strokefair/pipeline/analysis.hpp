@@ -24,6 +24,10 @@ struct AnalysisOptions {
   bool overwrite = false;
   std::string command_line;
   SegmentationParameters segmentation;
+  // A user's TorchScript network replaces the rule-based lesion mask (docs/segmentation.md);
+  // its JSON description defaults to the model file with the extension .json.
+  std::filesystem::path model;
+  std::filesystem::path model_description;
 };
 
 // Called as each stage finishes; the command line decides how to show it.

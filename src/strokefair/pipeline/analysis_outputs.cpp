@@ -165,6 +165,7 @@ json summarise(const AnalysisResult& r, const AnalysisOptions& options, const An
           {"brain_volume_ml", round_to(volume_ml(r.brain), 0.1)},
           {"hemisphere", lesion_hemisphere(r.segmentation.lesion, r.alignment.template_to_subject)},
           {"template", r.target.space},
+          {"segmentation_method", options.model.empty() ? "rules" : "model"},
           {"territories", territories},
           {"regions", regions},
           {"registration",
