@@ -357,7 +357,14 @@ void add_settings_options(CLI::App* app, RetrievalSettings& s) {
   app->add_option("--age-weight", s.age_weight, "Re-rank by age difference (per decade)")
       ->capture_default_str();
   app->add_option("--covariate-adjustment", s.covariate_adjustment,
-                  "Share of the library-wide volume and age slopes applied to neighbours' outcomes")
+                  "Share of the library-wide covariate slopes applied to neighbours' outcomes")
+      ->capture_default_str();
+  app->add_flag("--eloquent-covariates,!--no-eloquent-covariates", s.eloquent_covariates,
+                "Adjust for lesion load in the left hemisphere, corticospinal path, insula and "
+                "language regions as well as volume and age");
+  app->add_option("--prior-weight", s.prior_weight,
+                  "Shrink the neighbours' estimate towards the library-wide regression (0-1)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app->add_option("--interval-low", s.interval_low, "Lower quantile of the interval")
       ->capture_default_str();
