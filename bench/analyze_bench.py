@@ -34,12 +34,12 @@ CASES = {
 def run_once(binary, arguments, scratch):
     out = os.path.join(scratch, "out")
     shutil.rmtree(out, ignore_errors=True)
-    command = ["taskset", "-c", "0", "/usr/bin/time", "-f", "%e %M", binary, "-q", "analyze",
+    command = ["taskset", "-c", "0", "/usr/bin/time", "-f", "%e %M %U %S", binary, "-q", "analyze",
                *arguments, "--out", out]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
-    wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
+    wall, rss_kb, user, system = result.stderr.strip().splitlines()[-1].split()
     summary = json.loads(result.stdout)
-    return float(wall), int(rss_kb) / 1024, summary["timings_s"]
+    return float(wall), int(rss_kb) / 1024, summary["timings_s"], float(user) + float(system)
 
 
 def main():
@@ -52,7 +52,10 @@ def main():
     args = parser.parse_args()
 
     print(f"strokefair analyze, {args.repeats} runs per case, one core (taskset -c 0)")
-    print(f"{'case':<24}{'wall s':>8}{'peak MB':>9}  stages (median s)")
+    # CPU time (user + system) is reported beside wall time: on a shared machine wall time
+    # includes waiting for the core, CPU time does not.
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
+    print(f"{'case':<24}{'wall s':>8}{'CPU s':>7}{'peak MB':>9}  stages (median wall s)")
     with tempfile.TemporaryDirectory() as scratch:
         for name, template in CASES.items():
             case = os.path.join(args.data, "cases", name)
@@ -63,9 +66,10 @@ def main():
             runs = [run_once(args.binary, arguments, scratch) for _ in range(args.repeats)]
             wall = statistics.median(r[0] for r in runs)
             rss = statistics.median(r[1] for r in runs)
+            cpu = statistics.median(r[3] for r in runs)
             stages = {s: statistics.median(r[2][s] for r in runs) for s in runs[0][2]}
             stage_text = ", ".join(f"{s} {v:.2f}" for s, v in stages.items() if s != "total")
-            print(f"{name:<24}{wall:>8.2f}{rss:>9.0f}  {stage_text}")
+            print(f"{name:<24}{wall:>8.2f}{cpu:>7.2f}{rss:>9.0f}  {stage_text}")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,9 @@ if [ "$have_heudiconv" = yes ]; then
   h=$(median < "$work/heudiconv.times")
   echo "heudiconv convertall (median s): $h"
   echo "ratio ingest / heudiconv: $(echo "scale=2; $i / $h" | bc)"
+  echo "images written by the last run: ingest $(find "$work/bids" -name '*.nii.gz' | wc -l)," \
+       "heudiconv $(find "$work/heudiconv" -name '*.nii.gz' | wc -l)," \
+       "dcm2niix $(find "$work/out" -name '*.nii.gz' | wc -l)"
 else
   echo "heudiconv not installed: not compared"
 fi

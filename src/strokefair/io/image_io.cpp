@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "strokefair/core/error.hpp"
+#include "strokefair/io/itk_image.hpp"
 
 namespace strokefair {
 namespace fs = std::filesystem;
@@ -132,29 +133,9 @@ Geometry geometry_of(const ItkImage4* image) {
   return g;
 }
 
-template <class T>
-void write_volume(const Volume<T>& volume, const fs::path& path) {
-  register_io_factories();
-  using ItkImage = itk::Image<T, 3>;
-  auto image = ItkImage::New();
-  typename ItkImage::RegionType region;
-  typename ItkImage::SpacingType spacing;
-  typename ItkImage::PointType origin;
-  typename ItkImage::DirectionType direction;
-  const Geometry& g = volume.geometry;
-  for (int a = 0; a < 3; ++a) {
-    region.SetSize(a, g.size[a]);
-    spacing[a] = g.spacing[a];
-    origin[a] = g.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[a * 3 + b];
-  }
-  image->SetRegions(region);
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
-  image->Allocate();
-  std::copy(volume.voxels.begin(), volume.voxels.end(), image->GetBufferPointer());
-
+// Writes any ITK image, compressed when the file name ends in .gz.
+template <class ItkImage>
+void write_itk_image(const typename ItkImage::Pointer& image, const fs::path& path) {
   auto writer = itk::ImageFileWriter<ItkImage>::New();
   writer->SetFileName(path.string());
   writer->SetInput(image);
@@ -165,6 +146,12 @@ void write_volume(const Volume<T>& volume, const fs::path& path) {
     throw Error(path.string() + ": could not be written: " + e.GetDescription(),
                 ExitCode::output_failed);
   }
+}
+
+template <class T>
+void write_volume(const Volume<T>& volume, const fs::path& path) {
+  register_io_factories();
+  write_itk_image<itk::Image<T, 3>>(to_itk(volume), path);
 }
 
 }  // namespace
@@ -297,16 +284,7 @@ void write_series(const std::vector<Image>& volumes, const fs::path& path) {
   for (std::size_t t = 0; t < volumes.size(); ++t) {
     std::copy(volumes[t].voxels.begin(), volumes[t].voxels.end(), buffer + t * g.voxel_count());
   }
-  auto writer = itk::ImageFileWriter<ItkImage4>::New();
-  writer->SetFileName(path.string());
-  writer->SetInput(image);
-  writer->SetUseCompression(true);
-  try {
-    writer->Update();
-  } catch (const itk::ExceptionObject& e) {
-    throw Error(path.string() + ": could not be written: " + e.GetDescription(),
-                ExitCode::output_failed);
-  }
+  write_itk_image<ItkImage4>(image, path);
 }
 void write_mask(const Mask& mask, const fs::path& path) { write_volume(mask, path); }
 

@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "strokefair/report/html_text.hpp"
+
 namespace strokefair {
 
 namespace {
@@ -18,29 +20,6 @@ double quantile(std::vector<double> values, double q) {
   const auto below = std::size_t(std::floor(at));
   const auto above = std::min(below + 1, values.size() - 1);
   return values[below] + (at - double(below)) * (values[above] - values[below]);
-}
-
-std::string escape_html(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string format_number(double value, int decimals) {
@@ -201,23 +180,23 @@ std::string similar_to_html(const SimilarResult& result, const FeatureLayout& la
   out << "<section class=\"similar-cases\">\n<h2>Similar cases</h2>\n";
   out << "<p>" << result.neighbours.size() << " most similar of " << result.library_size
       << " library cases (lesion territory, anatomy, volume and side).</p>\n";
-  out << "<p>Predicted admission NIHSS: " << escape_html(interval_text(result.prediction.nihss))
-      << "<br>Predicted 90-day mRS: " << escape_html(interval_text(result.prediction.mrs))
+  out << "<p>Predicted admission NIHSS: " << html_escape(interval_text(result.prediction.nihss))
+      << "<br>Predicted 90-day mRS: " << html_escape(interval_text(result.prediction.mrs))
       << "<br><small>Weighted mean of the neighbours with their "
       << int(std::lround((settings.interval_high - settings.interval_low) * 100))
       << "% interval; not a validated clinical prediction.</small></p>\n";
   out << "<table>\n<tr><th>id</th><th>similarity</th><th>volume (mL)</th><th>territory</th>"
          "<th>side</th>";
-  for (const auto& f : shown_fields) out << "<th>" << escape_html(f) << "</th>";
+  for (const auto& f : shown_fields) out << "<th>" << html_escape(f) << "</th>";
   out << "</tr>\n";
   for (const auto& n : result.neighbours) {
     const LesionProfile other = profile_of(*n.stored);
-    out << "<tr><td>" << escape_html(n.stored->id) << "</td><td>" << format_number(n.similarity, 3)
+    out << "<tr><td>" << html_escape(n.stored->id) << "</td><td>" << format_number(n.similarity, 3)
         << "</td><td>" << format_number(n.stored->volume_ml, 1) << "</td><td>"
-        << escape_html(dominant_territory(other, layout)) << "</td><td>"
+        << html_escape(dominant_territory(other, layout)) << "</td><td>"
         << to_string(lesion_side(other, layout)) << "</td>";
     for (const auto& f : shown_fields)
-      out << "<td>" << escape_html(field_text(n.stored->clinical, f)) << "</td>";
+      out << "<td>" << html_escape(field_text(n.stored->clinical, f)) << "</td>";
     out << "</tr>\n";
   }
   out << "</table>\n</section>\n";

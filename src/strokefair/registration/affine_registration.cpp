@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "strokefair/core/error.hpp"
+#include "strokefair/io/itk_image.hpp"
 
 namespace strokefair {
 
@@ -23,29 +24,6 @@ namespace {
 
 using ItkImage = itk::Image<float, 3>;
 using ItkMask = itk::Image<unsigned char, 3>;
-
-template <class T>
-typename itk::Image<T, 3>::Pointer to_itk(const Volume<T>& volume) {
-  auto image = itk::Image<T, 3>::New();
-  typename itk::Image<T, 3>::RegionType region;
-  typename itk::Image<T, 3>::SpacingType spacing;
-  typename itk::Image<T, 3>::PointType origin;
-  typename itk::Image<T, 3>::DirectionType direction;
-  const Geometry& g = volume.geometry;
-  for (int a = 0; a < 3; ++a) {
-    region.SetSize(a, g.size[a]);
-    spacing[a] = g.spacing[a];
-    origin[a] = g.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[a * 3 + b];
-  }
-  image->SetRegions(region);
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
-  image->Allocate();
-  std::copy(volume.voxels.begin(), volume.voxels.end(), image->GetBufferPointer());
-  return image;
-}
 
 Vec3 centre_of_mass(const Image& image) {
   const Affine to_physical = image.geometry.voxel_to_physical();

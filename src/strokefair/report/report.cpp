@@ -13,6 +13,7 @@
 #include "strokefair/io/image_io.hpp"
 #include "strokefair/report/canvas.hpp"
 #include "strokefair/report/figures.hpp"
+#include "strokefair/report/html_text.hpp"
 #include "strokefair/report/niivue_bundle.hpp"
 
 namespace fs = std::filesystem;
@@ -25,29 +26,6 @@ const char* kDisclaimer =
     "Generated automatically by strokefair for research. It is not a diagnostic device and "
     "has not been cleared or approved for clinical use: its findings must not be used for "
     "diagnosis or treatment without review of the images by a qualified physician.";
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // "LV" -> "lateral ventricle", "VB" -> "vertebro-basilar"; ACA, MCA, PCA as they are.
 std::string territory_name(const std::string& base) {
