@@ -58,7 +58,7 @@ PY
   echo "# Similar-case library: evaluation on the SOOP development subset"
   echo
   echo "Regenerate with \`bench/library_eval.sh\` (after \`scripts/build.sh\`); generated $(date -u +%Y-%m-%d)"
-  echo "on $(nproc) shared cores, OMP_NUM_THREADS=1."
+  echo "on $(nproc --all) shared cores, OMP_NUM_THREADS=1."
   echo
   echo "## Prediction and retrieval (leave-one-out cross-validation)"
   echo
@@ -104,7 +104,7 @@ PY
   echo "- Import of $(ls "$soop/lesions" | wc -l) SOOP masks (157x189x136, 1 mm) into a new library, pinned to"
   echo "  one core (\`taskset -c 0\`), median of $imports runs: wall time ${import_wall} s (runs: $import_walls m:ss),"
   echo "  CPU time (user + system) ${import_cpu} s, peak resident memory $((import_kb / 1024)) MiB."
-  echo "  The machine's $(nproc) cores are shared with other builds, so wall time exceeds CPU time"
+  echo "  The machine's $(nproc --all) cores are shared with other builds, so wall time exceeds CPU time"
   echo "  when the core is contended; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo '- Query latency, median of 200 queries, k = 30, one thread (`strokefair library benchmark'
   echo "  LIBRARY --synthetic $synthetic\`; synthetic vectors are real feature vectors drawn at"

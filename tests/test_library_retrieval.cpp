@@ -344,6 +344,12 @@ TEST(LibraryCommands, FailedImportIntoAnExistingLibraryChangesNothing) {
   fs::remove(good / "sub-1_lesion.nii.gz");
   import_fails(good, "participant_id\tsite\nsub-2\tH\xF4pital\n", "", "not UTF-8");
 
+  // A mask file name whose case id is not UTF-8 (Latin-1 e-acute).
+  const fs::path latin1 = dir / "latin1";
+  fs::create_directories(latin1);
+  write_mask(sphere(template_grid(), right_mca, 6), latin1 / "sub-Ren\xE9_lesion.nii.gz");
+  import_fails(latin1, table, "", "case id taken from it is not UTF-8");
+
   // The same import without the bad parts succeeds.
   std::ofstream(dir / "participants.tsv") << table;
   EXPECT_EQ(test::run_strokefair("library import " + lib.string() + " --masks " + good.string() +
