@@ -2,6 +2,7 @@
 // cohort, and the library commands end to end on an analysis folder.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -148,6 +149,28 @@ TEST(SimilarCases, CovariateAdjustmentMovesNeighboursToTheQueryVolume) {
   const auto pa = find_similar(a, profile_of(query), 2, "q").prediction.nihss->value;
   const auto pb = find_similar(b, profile_of(query), 2, "q").prediction.nihss->value;
   EXPECT_GT(pb, pa + 0.5);
+}
+
+TEST(SimilarCases, PriorWeightShrinksTowardsTheLibraryRegression) {
+  STROKEFAIR_REQUIRE_DATA("atlases/arterial-jhu/ArterialAtlas.nii.gz");
+  const auto dir = test::temp_dir("similar-prior");
+  const Library library = Library::open((hand_made_library(dir), dir / "lib.db"), OpenMode::read);
+  // A right MCA query: the mean of its two neighbours (NIHSS 5 and 6, adjusted) is not the
+  // library-wide regression's value, so shrinking moves the estimate; half the weight moves it
+  // half as far, and the interval moves with it, keeping its width.
+  const auto query = extract_features(sphere(template_grid(), right_mca, 9), atlases());
+  std::array<Interval, 3> at{};
+  for (int step = 0; step < 3; ++step) {
+    RetrievalSettings settings;
+    settings.k = 2;
+    settings.prior_weight = 0.5 * step;
+    const CaseIndex index(library.cases(), library.layout(), settings);
+    at[step] = *find_similar(index, profile_of(query), 2, "q").prediction.nihss;
+  }
+  EXPECT_GT(std::abs(at[2].value - at[0].value), 0.5);
+  EXPECT_NEAR(at[1].value, (at[0].value + at[2].value) / 2, 1e-9);
+  EXPECT_NEAR(at[1].high - at[1].low, at[0].high - at[0].low, 1e-9);
+  EXPECT_NEAR(at[1].low - at[0].low, at[1].value - at[0].value, 1e-9);
 }
 
 TEST(FrequencyMaps, CountAndProportionPerVoxel) {
