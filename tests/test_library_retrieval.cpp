@@ -2,6 +2,7 @@
 // cohort, and the library commands end to end on an analysis folder.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -150,6 +151,28 @@ TEST(SimilarCases, CovariateAdjustmentMovesNeighboursToTheQueryVolume) {
   EXPECT_GT(pb, pa + 0.5);
 }
 
+TEST(SimilarCases, PriorWeightShrinksTowardsTheLibraryRegression) {
+  STROKEFAIR_REQUIRE_DATA("atlases/arterial-jhu/ArterialAtlas.nii.gz");
+  const auto dir = test::temp_dir("similar-prior");
+  const Library library = Library::open((hand_made_library(dir), dir / "lib.db"), OpenMode::read);
+  // A right MCA query: the mean of its two neighbours (NIHSS 5 and 6, adjusted) is not the
+  // library-wide regression's value, so shrinking moves the estimate; half the weight moves it
+  // half as far, and the interval moves with it, keeping its width.
+  const auto query = extract_features(sphere(template_grid(), right_mca, 9), atlases());
+  std::array<Interval, 3> at{};
+  for (int step = 0; step < 3; ++step) {
+    RetrievalSettings settings;
+    settings.k = 2;
+    settings.prior_weight = 0.5 * step;
+    const CaseIndex index(library.cases(), library.layout(), settings);
+    at[step] = *find_similar(index, profile_of(query), 2, "q").prediction.nihss;
+  }
+  EXPECT_GT(std::abs(at[2].value - at[0].value), 0.5);
+  EXPECT_NEAR(at[1].value, (at[0].value + at[2].value) / 2, 1e-9);
+  EXPECT_NEAR(at[1].high - at[1].low, at[0].high - at[0].low, 1e-9);
+  EXPECT_NEAR(at[1].low - at[0].low, at[1].value - at[0].value, 1e-9);
+}
+
 TEST(FrequencyMaps, CountAndProportionPerVoxel) {
   STROKEFAIR_REQUIRE_DATA("atlases/arterial-jhu/ArterialAtlas.nii.gz");
   const auto dir = test::temp_dir("frequency-maps");
@@ -283,4 +306,77 @@ TEST(LibraryCommands, BadInputFailsClearlyAndLeavesNoLibraryBehind) {
   EXPECT_EQ(test::run_strokefair("similar " + lib + " --mask " + (dir / "lesion.nii.gz").string()),
             3);
   EXPECT_EQ(test::run_strokefair("library map " + lib + " --where \"nihss >\" -o x.nii.gz"), 2);
+}
+
+TEST(LibraryCommands, FailedImportIntoAnExistingLibraryChangesNothing) {
+  // Each bad import names the problem, exits 3 (bad input) and leaves the library file as it
+  // was, byte for byte.
+  STROKEFAIR_REQUIRE_DATA("atlases/arterial-jhu/ArterialAtlas.nii.gz");
+  const auto dir = test::temp_dir("library-bad-import");
+  const fs::path lib = dir / "lib.db";
+  write_mask(sphere(template_grid(), left_mca, 5), dir / "first.nii.gz");
+  ASSERT_EQ(test::run_strokefair("library add " + lib.string() + " --mask " +
+                                 (dir / "first.nii.gz").string() + " --id sub-1"),
+            0);
+  const std::string before = sha256_file(lib);
+  const auto import_fails = [&](const fs::path& masks, const std::string& table,
+                                const std::string& extra, const std::string& expected) {
+    const fs::path tsv = dir / "participants.tsv";
+    std::ofstream(tsv, std::ios::binary) << table;
+    const auto err = (dir / "err.txt").string();
+    EXPECT_EQ(test::run_strokefair("library import " + lib.string() + " --masks " + masks.string() +
+                                       " --participants " + tsv.string() + extra,
+                                   "/dev/null", err),
+              3)
+        << expected;
+    std::ifstream in(err);
+    const std::string message((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+    EXPECT_EQ(sha256_file(lib), before) << expected;
+  };
+  const std::string table = "participant_id\tnihss\tage\nsub-2\t4\tn/a\nsub-3\tn/a\t70\n";
+
+  // A mask outside MNI space among good ones: the import stops and names it.
+  const fs::path native = dir / "native";
+  fs::create_directories(native);
+  write_mask(sphere(template_grid(), right_mca, 6), native / "sub-2_lesion.nii.gz");
+  Geometry scanner;
+  scanner.size = {64, 64, 20};
+  scanner.spacing = {3, 3, 5};
+  scanner.origin = {100, 100, 100};
+  write_mask(sphere(scanner, {150, 150, 140}, 10), native / "sub-3_lesion.nii.gz");
+  import_fails(native, table, "", "sub-3_lesion.nii.gz");
+
+  // Two masks for one case.
+  const fs::path twice = dir / "twice";
+  fs::create_directories(twice);
+  write_mask(sphere(template_grid(), right_mca, 6), twice / "sub-2_lesion.nii.gz");
+  write_mask(sphere(template_grid(), left_pca, 6), twice / "sub-2_other.nii.gz");
+  import_fails(twice, table, "", "two masks for sub-2");
+
+  // A mask whose case the clinical table lacks, with --require-clinical; a case already in
+  // the library; a table that is not UTF-8.
+  const fs::path good = dir / "good";
+  fs::create_directories(good);
+  write_mask(sphere(template_grid(), right_mca, 6), good / "sub-2_lesion.nii.gz");
+  write_mask(sphere(template_grid(), left_pca, 6), good / "sub-4_lesion.nii.gz");
+  import_fails(good, table, " --require-clinical", "has no row for 1 mask(s), e.g. sub-4");
+  write_mask(sphere(template_grid(), left_mca, 6), good / "sub-1_lesion.nii.gz");
+  import_fails(good, table, "", "sub-1 is already in the library");
+  fs::remove(good / "sub-1_lesion.nii.gz");
+  import_fails(good, "participant_id\tsite\nsub-2\tH\xF4pital\n", "", "not UTF-8");
+
+  // A mask file name whose case id is not UTF-8 (Latin-1 e-acute).
+  const fs::path latin1 = dir / "latin1";
+  fs::create_directories(latin1);
+  write_mask(sphere(template_grid(), right_mca, 6), latin1 / "sub-Ren\xE9_lesion.nii.gz");
+  import_fails(latin1, table, "", "case id taken from it is not UTF-8");
+
+  // The same import without the bad parts succeeds.
+  std::ofstream(dir / "participants.tsv") << table;
+  EXPECT_EQ(test::run_strokefair("library import " + lib.string() + " --masks " + good.string() +
+                                 " --participants " + (dir / "participants.tsv").string()),
+            0);
+  EXPECT_EQ(Library::open(lib, OpenMode::read).size(), 3u);
 }

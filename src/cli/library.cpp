@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -47,6 +48,7 @@ struct LibraryOptions {
   fs::path map_output;
   // evaluate, benchmark
   RetrievalSettings settings;
+  std::string ids;  // evaluate: "odd", "even" or empty for all
   bool json = false;
   std::size_t synthetic = 0;
   std::size_t queries = 200;
@@ -209,9 +211,23 @@ nlohmann::json metrics_json(const PredictionMetrics& m) {
           {"mean_interval_width", m.mean_interval_width}};
 }
 
+// Whether a case id's label ends in an odd digit ("sub-1001"): a fixed split of the library
+// into two halves, to check settings tuned on one half on the other.
+bool odd_id(const std::string& id) {
+  const auto last = id.find_last_of("0123456789");
+  return last != std::string::npos && (id[last] - '0') % 2 == 1;
+}
+
 int run_evaluate(const LibraryOptions& o) {
   const Library library = Library::open(o.library, OpenMode::read);
-  const CaseIndex index(library.cases(), library.layout(), o.settings, IndexKind::exact);
+  auto cases = library.cases();
+  if (!o.ids.empty()) {
+    const bool keep_odd = o.ids == "odd";
+    cases.erase(std::remove_if(cases.begin(), cases.end(),
+                               [&](const StoredCase& c) { return odd_id(c.id) != keep_odd; }),
+                cases.end());
+  }
+  const CaseIndex index(std::move(cases), library.layout(), o.settings, IndexKind::exact);
   const Evaluation e = cross_validate(index, 10);
   const auto& s = o.settings;
   if (o.json) {
@@ -223,6 +239,10 @@ int run_evaluate(const LibraryOptions& o) {
                                   {"volume_weight", s.volume_weight},
                                   {"side_weight", s.side_weight},
                                   {"bandwidth", s.bandwidth},
+                                  {"covariate_adjustment", s.covariate_adjustment},
+                                  {"eloquent_covariates", s.eloquent_covariates},
+                                  {"prior_weight", s.prior_weight},
+                                  {"ids", o.ids.empty() ? "all" : o.ids},
                                   {"interval", {s.interval_low, s.interval_high}}}},
                                 {"nihss", metrics_json(e.nihss)},
                                 {"mrs", metrics_json(e.mrs)},
@@ -357,7 +377,14 @@ void add_settings_options(CLI::App* app, RetrievalSettings& s) {
   app->add_option("--age-weight", s.age_weight, "Re-rank by age difference (per decade)")
       ->capture_default_str();
   app->add_option("--covariate-adjustment", s.covariate_adjustment,
-                  "Share of the library-wide volume and age slopes applied to neighbours' outcomes")
+                  "Share of the library-wide covariate slopes applied to neighbours' outcomes")
+      ->capture_default_str();
+  app->add_flag("--eloquent-covariates,!--no-eloquent-covariates", s.eloquent_covariates,
+                "Adjust for lesion load in the left hemisphere, corticospinal path, insula and "
+                "language regions as well as volume and age");
+  app->add_option("--prior-weight", s.prior_weight,
+                  "Shrink the neighbours' estimate towards the library-wide regression (0-1)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app->add_option("--interval-low", s.interval_low, "Lower quantile of the interval")
       ->capture_default_str();
@@ -414,6 +441,10 @@ Command add_library(CLI::App& program, const GlobalOptions& globals) {
   evaluate->add_option("LIBRARY", o->library, "Library file (SQLite)")->required();
   add_settings_options(evaluate, o->settings);
   evaluate->add_flag("--json", o->json, "Print one JSON object");
+  evaluate
+      ->add_option("--ids", o->ids,
+                   "Evaluate within the cases whose id ends in an odd or an even digit")
+      ->check(CLI::IsMember({"odd", "even"}));
 
   CLI::App* benchmark = app->add_subcommand(
       "benchmark", "Query latency on LIBRARY and on a synthetic library built from it");

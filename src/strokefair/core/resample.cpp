@@ -2,7 +2,9 @@
 #include "strokefair/core/resample.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <type_traits>
 
 namespace strokefair {
 
@@ -31,9 +33,9 @@ void for_each_target_voxel(const Geometry& target, const Geometry& source_geomet
   }
 }
 
-}  // namespace
-
-float sample_linear(const Image& image, double x, double y, double z, float outside) {
+// Trilinear sample of any voxel type (a mask is sampled as its 0/1 values, without a float copy).
+template <class T>
+float sample_trilinear(const Volume<T>& image, double x, double y, double z, float outside) {
   const auto& s = image.geometry.size;
   // Clamp half a voxel beyond the edge so boundary voxels keep their full value.
   if (x < -0.5 || y < -0.5 || z < -0.5 || x > s[0] - 0.5 || y > s[1] - 0.5 || z > s[2] - 0.5) {
@@ -48,6 +50,7 @@ float sample_linear(const Image& image, double x, double y, double z, float outs
                     k1 = std::min(k0 + 1, s[2] - 1);
   const double fx = x - i0, fy = y - j0, fz = z - k0;
   auto v = [&](std::size_t i, std::size_t j, std::size_t k) {
+    if constexpr (std::is_same_v<T, std::uint8_t>) return image.at(i, j, k) ? 1.0 : 0.0;
     return static_cast<double>(image.at(i, j, k));
   };
   const double c00 = v(i0, j0, k0) * (1 - fx) + v(i1, j0, k0) * fx;
@@ -57,6 +60,12 @@ float sample_linear(const Image& image, double x, double y, double z, float outs
   const double c0 = c00 * (1 - fy) + c10 * fy;
   const double c1 = c01 * (1 - fy) + c11 * fy;
   return static_cast<float>(c0 * (1 - fz) + c1 * fz);
+}
+
+}  // namespace
+
+float sample_linear(const Image& image, double x, double y, double z, float outside) {
+  return sample_trilinear(image, x, y, z, outside);
 }
 
 Image resample_linear(const Image& source, const Geometry& target, const Affine& target_to_source,
@@ -85,13 +94,49 @@ LabelImage resample_nearest(const LabelImage& source, const Geometry& target,
   return out;
 }
 
+namespace {
+
+// When the target grid is the source grid shifted by whole voxels (MNI grids of the same
+// spacing cropped differently), every trilinear sample falls on a source voxel centre, so the
+// resampled mask is a copy of the overlapping voxels. Returns false for any other map.
+bool copy_if_voxel_shift(const Mask& source, const Affine& to_source_index, Mask& out) {
+  const auto& m = to_source_index.m;
+  std::array<long, 3> shift{};
+  for (int row = 0; row < 3; ++row) {
+    for (int column = 0; column < 3; ++column) {
+      if (std::abs(m[row * 4 + column] - (row == column ? 1.0 : 0.0)) > 1e-9) return false;
+    }
+    const double t = m[row * 4 + 3];
+    if (std::abs(t - std::round(t)) > 1e-6) return false;
+    shift[row] = std::lround(t);
+  }
+  const auto& s = source.geometry.size;
+  const auto& target = out.geometry.size;
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < target[2]; ++k) {
+    const long z = long(k) + shift[2];
+    for (std::size_t j = 0; j < target[1]; ++j) {
+      const long y = long(j) + shift[1];
+      const bool row_inside = z >= 0 && z < long(s[2]) && y >= 0 && y < long(s[1]);
+      for (std::size_t i = 0; i < target[0]; ++i, ++n) {
+        const long x = long(i) + shift[0];
+        out[n] = row_inside && x >= 0 && x < long(s[0]) && source.at(x, y, z) ? 1 : 0;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Mask resample_mask(const Mask& source, const Geometry& target, const Affine& target_to_source) {
-  Image as_float(source.geometry);
-  for (std::size_t n = 0; n < source.size(); ++n) as_float[n] = source[n] ? 1.f : 0.f;
   Mask out(target);
+  const Affine to_source_index =
+      source.geometry.physical_to_voxel() * target_to_source * target.voxel_to_physical();
+  if (copy_if_voxel_shift(source, to_source_index, out)) return out;
   for_each_target_voxel(target, source.geometry, target_to_source,
                         [&](std::size_t n, double x, double y, double z) {
-                          out[n] = sample_linear(as_float, x, y, z) >= 0.5f ? 1 : 0;
+                          out[n] = sample_trilinear(source, x, y, z, 0.f) >= 0.5f ? 1 : 0;
                         });
   return out;
 }

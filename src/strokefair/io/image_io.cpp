@@ -197,8 +197,11 @@ Geometry read_geometry(const fs::path& path) {
   return g;
 }
 
-std::vector<Image> read_series(const fs::path& path) {
-  const ImageFileInfo info = read_image_info(path);
+namespace {
+
+// The volumes of a file whose header `info` was read already: each read of a compressed file
+// decompresses it in full, so the header is not read twice.
+std::vector<Image> read_volumes(const fs::path& path, const ImageFileInfo& info) {
   if (info.dimensions < 3) {
     throw input_error(path.string(),
                       "is a " + std::to_string(info.dimensions) + "D image; a 3D volume is needed");
@@ -217,13 +220,19 @@ std::vector<Image> read_series(const fs::path& path) {
   return series;
 }
 
+}  // namespace
+
+std::vector<Image> read_series(const fs::path& path) {
+  return read_volumes(path, read_image_info(path));
+}
+
 Image read_image(const fs::path& path) {
   const ImageFileInfo info = read_image_info(path);
   if (info.dimensions == 4) {
     throw input_error(path.string(), "is a 4D series of " + std::to_string(info.size[3]) +
                                          " volumes; a 3D image is needed here");
   }
-  auto series = read_series(path);
+  auto series = read_volumes(path, info);
   return std::move(series.front());
 }
 

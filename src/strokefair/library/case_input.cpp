@@ -111,6 +111,10 @@ std::vector<CaseSource> cases_in_mask_folder(const fs::path& masks_dir) {
 }
 
 NewCase measure_case(const CaseSource& source, const FeatureAtlases& atlases) {
+  // Ids become JSON and HTML text; a file name in another encoding would break both later.
+  if (!is_valid_utf8(source.id)) {
+    throw input_error(source.source, "the case id taken from it is not UTF-8 text");
+  }
   NewCase measured;
   measured.id = source.id;
   measured.source = source.source;

@@ -74,7 +74,7 @@ Evaluation cross_validate(const CaseIndex& index, std::size_t top) {
     const auto age = clinical_number(c.clinical, "age");
     const auto neighbours =
         index.nearest(lesion, std::max(prediction_candidates(settings.k), top), c.id, age);
-    const Prediction prediction = index.predict(neighbours, {c.volume_ml, age}, &c);
+    const Prediction prediction = index.predict(neighbours, {lesion, age}, &c);
     if (auto v = clinical_number(c.clinical, "nihss"); v && prediction.nihss)
       nihss.add(*v, *prediction.nihss);
     if (auto v = clinical_number(c.clinical, "mrs"); v && prediction.mrs)

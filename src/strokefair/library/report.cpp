@@ -64,7 +64,7 @@ SimilarResult find_similar(const CaseIndex& index, const LesionProfile& lesion, 
   result.lesion = lesion;
   const auto candidates =
       index.nearest(lesion, std::max(k, prediction_candidates(index.settings().k)), "", age);
-  result.prediction = index.predict(candidates, {lesion.volume_ml, age});
+  result.prediction = index.predict(candidates, {lesion, age});
   result.neighbours.assign(candidates.begin(), candidates.begin() + std::min(k, candidates.size()));
   result.index_description = index.index().description();
   result.library_size = index.cases().size();

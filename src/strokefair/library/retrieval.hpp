@@ -17,8 +17,8 @@ namespace strokefair {
 struct RetrievalSettings {
   std::size_t k = 30;             // neighbours that have the outcome, for prediction
   double territory_weight = 1.0;  // on sqrt of the lesion's share per level-1 territory
-  double anatomy_weight = 0.5;    // on sqrt of the lesion's share per JHU-MNI region
-  double volume_weight = 0.5;     // on ln(lesion mL + 0.1)
+  double anatomy_weight = 1.0;    // on sqrt of the lesion's share per JHU-MNI region
+  double volume_weight = 0.25;    // on ln(lesion mL + 0.1)
   double side_weight = 0.5;       // on (left - right) / (left + right) territory volume
   // Regions as sqrt of the lesion's share in each (location only) or as ln(1 + mL) (location
   // and amount).
@@ -28,9 +28,19 @@ struct RetrievalSettings {
   double age_weight = 0;
   // Neighbour weights: exp(-(distance / (bandwidth * distance of the k-th))^2); 0: equal.
   double bandwidth = 1.0;
-  // Each neighbour's outcome is moved to the query's lesion volume and age along slopes fitted
-  // over the whole library (0: off, 1: the fitted slopes).
+  // Each neighbour's outcome is moved to the query's covariates (lesion volume, age and, with
+  // eloquent_covariates, lesion load in eloquent regions) along slopes fitted over the whole
+  // library (0: off, 1: the fitted slopes).
   double covariate_adjustment = 1.0;
+  // Covariates beyond volume and age: ln(1 + mL) of the lesion in the left hemisphere, the
+  // corticospinal path, the insula, the left-hemisphere language regions, the right parietal
+  // cortex, the brainstem and cerebellum, the thalamus and the visual cortex (NIHSS scores
+  // motor deficits, aphasia, neglect and visual fields). Used with at least ten cases per
+  // coefficient that have the outcome; smaller libraries keep to volume and age.
+  bool eloquent_covariates = true;
+  // Shrinks the neighbours' estimate towards the library-wide regression on the covariates:
+  // prediction = (1 - w) neighbours + w regression; the interval moves with it.
+  double prior_weight = 0;
   double interval_low = 0.1;  // weighted quantiles of the neighbours' outcomes
   double interval_high = 0.9;
 };
@@ -68,31 +78,41 @@ struct Prediction {
   std::optional<Interval> mrs;
 };
 
-// Least-squares fit of outcome = a + b ln(lesion mL + 0.1) + c age over the cases that have
-// the outcome; a missing age counts as the mean age.
+struct QueryCovariates {
+  LesionProfile lesion;
+  std::optional<double> age;
+};
+
+// Least-squares fit of outcome = a + b . x over the cases that have the outcome, where x is
+// ln(lesion mL + 0.1), age (the mean age when missing) and, with eloquent covariates in a
+// library large enough, the eloquent region loads (see RetrievalSettings::eloquent_covariates).
 class CovariateModel {
  public:
   CovariateModel() = default;
-  CovariateModel(const std::vector<StoredCase>& cases, const std::string& field);
+  CovariateModel(const std::vector<StoredCase>& cases, const std::string& field,
+                 const FeatureLayout& layout, bool eloquent);
 
-  // (b, c), fitted without `excluded` when given (for cross-validation).
-  std::array<double, 2> slopes(const StoredCase* excluded = nullptr) const;
-  // ln(mL + 0.1) and age (mean age when missing) of a case.
-  std::array<double, 2> covariates(double volume_ml, std::optional<double> age) const;
+  // (a, b...), fitted without `excluded` when given (for cross-validation); all zero when the
+  // library has too few cases to fit.
+  std::vector<double> coefficients(const StoredCase* excluded = nullptr) const;
+  // x of a lesion; x[1] is the age (the mean age when missing).
+  std::vector<double> covariates(const LesionProfile& lesion, std::optional<double> age) const;
+  static constexpr std::size_t age_covariate = 1;
+  double fitted(const std::vector<double>& coefficients, const std::vector<double>& x) const;
   // Adjusted outcomes stay within the range the library's cases have (e.g. mRS 0-6).
   double clamp(double value) const { return std::min(std::max(value, lowest_), highest_); }
 
  private:
+  std::vector<double> design_row(const StoredCase& c) const;
+
   std::string field_;
   double mean_age_ = 0;
   double lowest_ = 0, highest_ = 0;
-  std::array<double, 9> xtx_{};  // sums over cases of x x^T, x = (1, ln volume, age)
-  std::array<double, 3> xty_{};
-};
-
-struct QueryCovariates {
-  double volume_ml = 0;
-  std::optional<double> age;
+  std::vector<std::size_t> left_territories_;
+  std::vector<std::vector<std::size_t>> region_groups_;  // anatomy indices per eloquent group
+  std::size_t dimension_ = 0;                            // 1 + covariates
+  std::vector<double> xtx_;                              // sums over cases of row row^T
+  std::vector<double> xty_;
 };
 
 // The library's cases indexed for search under given settings.
@@ -125,11 +145,12 @@ class CaseIndex {
 };
 
 // Weighted mean and weighted quantiles of a numeric clinical field over the first
-// `settings.k` neighbours that have it, each adjusted to the query's covariates by `slopes`.
+// `settings.k` neighbours that have it, each adjusted to the query's covariates by the
+// model's `coefficients`, then shrunk towards the model's fit by settings.prior_weight.
 std::optional<Interval> predict_field(const std::vector<SimilarCase>& neighbours,
                                       const std::string& field, const RetrievalSettings& settings,
                                       const CovariateModel& model,
-                                      const std::array<double, 2>& slopes,
+                                      const std::vector<double>& coefficients,
                                       const QueryCovariates& query);
 
 // How many nearest cases to fetch so that k of them likely have a given clinical field.
