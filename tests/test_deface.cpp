@@ -530,4 +530,42 @@ TEST(DefaceIngest, HeadInDicomIsDefacedRecordedWithItsMaskAndTheDatasetStaysVali
   fs::remove_all(dir);
 }
 
+// A slab (40 of the GE series' 196 sagittal slices, 48 mm) cannot hold a head: ingest writes
+// it as it is, says so, and its sidecar does not claim defacing.
+TEST(DefaceIngest, SlabIsWrittenAsItIsAndReportedAsNotDefaced) {
+  if (!fs::exists(data_dir() / "deface/mridefacer/head_tmpl.nii.gz"))
+    GTEST_SKIP() << "mridefacer template not in the data directory";
+  STROKEFAIR_REQUIRE_DATA("dicom/dcm_qa_deident/In");
+  STROKEFAIR_REQUIRE_PROGRAM("dcm2niix");
+  const fs::path dir = temp_dir("deface-ingest-slab");
+  fs::create_directories(dir / "dicom");
+  for (int slice = 80; slice < 120; ++slice) {
+    const std::string name =
+        std::string(5 - std::to_string(slice).size(), '0') + std::to_string(slice) + ".dcm";
+    fs::copy_file(shared_dicom() / "dcm_qa_deident/In" / name, dir / "dicom" / name);
+  }
+  const fs::path dataset = dir / "bids";
+  const fs::path out = dir / "stdout.txt", log = dir / "stderr.txt";
+  ASSERT_EQ(run_strokefair("ingest " + (dir / "dicom").string() + " --bids " + dataset.string() +
+                               " --config " + example("site-mapping.json"),
+                           out.string(), log.string()),
+            0)
+      << file_bytes(log);
+  EXPECT_NE(file_bytes(out).find("series_written\t1"), std::string::npos) << file_bytes(out);
+  EXPECT_NE(file_bytes(out).find("series_not_defaced\t1"), std::string::npos) << file_bytes(out);
+  EXPECT_NE(file_bytes(log).find("not defaced (written as it is): axis 1 covers 48"),
+            std::string::npos)
+      << file_bytes(log);
+  EXPECT_FALSE(fs::exists(dataset / "derivatives"));
+  for (const auto& e : fs::recursive_directory_iterator(dataset)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < 9 || name.substr(name.size() - 9) != "_T1w.json") continue;
+    const auto sidecar = nlohmann::json::parse(file_bytes(e.path()));
+    EXPECT_FALSE(sidecar.contains("Defacing"));
+    EXPECT_NE(sidecar["DeidentificationMethod"].get<std::string>().find("not removed"),
+              std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
