@@ -30,9 +30,9 @@ HeadTemplate load_head_template(const DataStore& store);
 constexpr double kMinimumHeadExtentMm = 110;
 // Fraction of the template brain that must fall inside the image's field of view.
 constexpr double kMinimumBrainInView = 0.95;
-// Minimum head-mask Dice against the template after registration. Heads registered well reach
-// 0.88-0.95 here (bench/deface_results.md); a misregistration by a few centimetres or a
-// non-head image falls far below.
+// Minimum head-mask Dice against the template after registration. The two real heads reach
+// 0.876-0.972 (bench/deface_results.md); a skull-stripped brain reaches 0.68-0.70 and a
+// non-head object 0.55-0.57.
 constexpr double kMinimumHeadDice = 0.80;
 
 // Why the grid cannot hold a whole head (empty when it can): 2D, slab, cropped.
