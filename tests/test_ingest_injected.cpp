@@ -112,7 +112,8 @@ TEST_F(InjectedIdentifiers, NoneReachesTheDataset) {
                            out.string(), err.string()),
             0)
       << file_bytes(err);
-  EXPECT_NE(file_bytes(out).find("series_written\t3"), std::string::npos) << file_bytes(out);
+  // 2, not 3: the GE series images an object, not a head, and defacing refuses it.
+  EXPECT_NE(file_bytes(out).find("series_written\t2"), std::string::npos) << file_bytes(out);
 
   std::size_t files = 0;
   for (const auto& e : fs::recursive_directory_iterator(dataset)) {

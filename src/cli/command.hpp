@@ -33,5 +33,6 @@ Command add_similar(CLI::App& program, const GlobalOptions& globals);
 Command add_ingest(CLI::App& program, const GlobalOptions& globals);
 Command add_audit(CLI::App& program, const GlobalOptions& globals);
 Command add_validate(CLI::App& program, const GlobalOptions& globals);
+Command add_deface(CLI::App& program, const GlobalOptions& globals);
 
 }  // namespace strokefair::cli

@@ -42,6 +42,7 @@ Command add_ingest(CLI::App& program, const GlobalOptions& globals) {
               else
                 spdlog::info("{}", stage);
             };
+            options->data_dir = globals.data_dir;
             if (!participants->empty()) options->participants = *participants;
             if (!mapping->empty()) options->mapping = *mapping;
             const IngestReport report = ingest_dicom(*options);
@@ -55,12 +56,16 @@ Command add_ingest(CLI::App& program, const GlobalOptions& globals) {
                            report.converter_exit_code);
             for (const auto& left : report.left_out)
               spdlog::warn("{} left out: {}", left.label, left.reason);
+            for (const auto& kept : report.not_defaced)
+              spdlog::warn("{} not defaced (written as it is): {}", kept.label, kept.reason);
             for (const auto& finding : report.audit_findings)
               std::cout << "audit\t" << finding.file << '\t' << finding.field << '\t'
                         << finding.problem << '\n';
             std::cout << "series_written\t" << report.series_written << "\n"
                       << "series_already_present\t" << report.series_already_present << "\n"
                       << "series_left_out\t" << report.left_out.size() << "\n"
+                      << "series_defaced\t" << report.series_defaced << "\n"
+                      << "series_not_defaced\t" << report.not_defaced.size() << "\n"
                       << "new_subjects\t" << report.new_subjects << "\n"
                       << "new_sessions\t" << report.new_sessions << "\n"
                       << "non_dicom_files_skipped\t" << report.input.skipped_files << "\n"

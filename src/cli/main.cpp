@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
       cli::add_ingest(program, globals),
       cli::add_audit(program, globals),
       cli::add_validate(program, globals),
+      cli::add_deface(program, globals),
   };
   // clang-format on
 

@@ -141,4 +141,19 @@ Mask resample_mask(const Mask& source, const Geometry& target, const Affine& tar
   return out;
 }
 
+Geometry coarsened_grid(const Geometry& g, double spacing_mm) {
+  Geometry out = g;
+  for (int a = 0; a < 3; ++a) {
+    const double extent = g.size[a] * g.spacing[a];
+    out.size[a] = static_cast<std::size_t>(std::ceil(extent / spacing_mm));
+    out.spacing[a] = spacing_mm;
+  }
+  // Keep the box's corner where it was: the first voxel centre moves by half the change.
+  const Affine to_physical = g.voxel_to_physical();
+  Vec3 shift;
+  for (int a = 0; a < 3; ++a) shift[a] = (spacing_mm / g.spacing[a] - 1) / 2;
+  out.origin = to_physical.apply(shift);
+  return out;
+}
+
 }  // namespace strokefair

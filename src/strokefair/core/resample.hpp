@@ -20,4 +20,8 @@ Mask resample_mask(const Mask& source, const Geometry& target,
 // Trilinear sample at a continuous voxel index; `outside` beyond the grid.
 float sample_linear(const Image& image, double i, double j, double k, float outside = 0.f);
 
+// The same box covered by voxels of `spacing_mm` (same orientation and corner), for
+// registration on downsampled copies.
+Geometry coarsened_grid(const Geometry& grid, double spacing_mm);
+
 }  // namespace strokefair

@@ -111,7 +111,7 @@ nlohmann::json deidentification_record() {
       {"DeidentificationMethod",
        "strokefair allow-list of acquisition parameters; all dates, times, names, IDs, "
        "institution, device and free-text fields removed; NIfTI header text cleared; "
-       "pseudonymous subject labels. Facial features not removed."},
+       "pseudonymous subject labels."},
       {"DeidentificationMethodCodeSequence",
        {{{"CodeValue", "113100"},
          {"CodingSchemeDesignator", "DCM"},

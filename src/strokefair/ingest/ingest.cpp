@@ -13,11 +13,13 @@
 #include "strokefair/bids/layout.hpp"
 #include "strokefair/bids/participants.hpp"
 #include "strokefair/core/error.hpp"
+#include "strokefair/deface/deface.hpp"
 #include "strokefair/deid/nifti_deid.hpp"
 #include "strokefair/deid/pseudonym_key.hpp"
 #include "strokefair/deid/sidecar_allow_list.hpp"
 #include "strokefair/deid/text.hpp"
 #include "strokefair/ingest/series.hpp"
+#include "strokefair/io/image_io.hpp"
 
 namespace strokefair {
 namespace fs = std::filesystem;
@@ -39,6 +41,9 @@ class StageClock {
   const IngestObserver& observer_;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
+
+// Face masks of the defaced images, a derivative dataset inside the raw one.
+constexpr const char* kDefaceDerivatives = "derivatives/strokefair-deface";
 
 struct PlannedSeries {
   const ConvertedSeries* series = nullptr;
@@ -143,22 +148,103 @@ void assign_names(std::vector<PlannedSeries>& planned, const fs::path& dataset) 
   }
 }
 
-json sidecar_for(const PlannedSeries& p) {
+// What defacing did to one series.
+struct DefaceOutcome {
+  enum class Kind { not_applicable, defaced, not_full_head, refused };
+  Kind kind = Kind::not_applicable;
+  std::string reason;
+};
+
+// 3D anatomical images are defaced; diffusion, perfusion and functional series are not.
+bool needs_defacing(const PlannedSeries& p) {
+  const SeriesClass kind = p.classification.kind;
+  return (kind == SeriesClass::t1w || kind == SeriesClass::t2w || kind == SeriesClass::flair) &&
+         p.series->volumes == 1;
+}
+
+json sidecar_for(const PlannedSeries& p, const std::optional<DefaceVerification>& defacing) {
   json sidecar = filter_sidecar(p.series->raw);
   const json record = deidentification_record();
   for (const auto& [field, value] : record.items()) sidecar[field] = value;
   if (p.classification.kind == SeriesClass::bold) sidecar["TaskName"] = p.classification.task;
+  std::string method = sidecar["DeidentificationMethod"];
+  if (!defacing) {
+    sidecar["DeidentificationMethod"] = method + " Facial features not removed.";
+    return sidecar;
+  }
+  sidecar["DeidentificationMethod"] =
+      method + " Face, teeth and ears removed (strokefair deface, verified).";
+  sidecar["DeidentificationMethodCodeSequence"].push_back(
+      clean_recognizable_visual_features_code());
+  sidecar["Defacing"] = defacing_record(*defacing);
   return sidecar;
 }
 
-void write_series(const PlannedSeries& p, const fs::path& tree) {
+// "sub-X/ses-1/anat/sub-X_ses-1_T1w" -> "derivatives/strokefair-deface/sub-X/ses-1/anat/
+// sub-X_ses-1_label-face_desc-T1w_mask": the desc keeps masks of several contrasts apart.
+std::string face_mask_stem(const PlannedSeries& p) {
+  const std::string& stem = p.relative_stem;
+  const std::size_t cut = stem.rfind('_');
+  return std::string(kDefaceDerivatives) + "/" + stem.substr(0, cut) + "_label-face_desc-" +
+         stem.substr(cut + 1) + "_mask";
+}
+
+void write_face_mask(const PlannedSeries& p, const Mask& face, const fs::path& tree) {
+  const fs::path stem = tree / face_mask_stem(p);
+  fs::create_directories(stem.parent_path());
+  write_mask(face, stem.string() + ".nii.gz");
+  const json sidecar = {{"Type", "Face"},
+                        {"Description", "voxels set to zero by strokefair deface"},
+                        {"Sources", {"bids::" + p.relative_stem + ".nii.gz"}}};
+  write_text(stem.string() + ".json", sidecar.dump(2) + "\n");
+}
+
+// Defaces the staged image in place. A series that fails verification is removed from the
+// staging tree; one without full head coverage stays as it was.
+DefaceOutcome deface_series(const PlannedSeries& p, const HeadTemplate& head_template,
+                            const fs::path& image_file, std::vector<char>& bytes,
+                            std::optional<DefaceVerification>& verification, const fs::path& tree) {
+  const std::string neutral = p.series->neutral_label();
+  const std::string problem = head_coverage_problem(read_geometry(p.series->nifti));
+  if (!problem.empty()) return {DefaceOutcome::Kind::not_full_head, problem};
+  const Image original = read_image(p.series->nifti);
+  DefaceResult result;
+  try {
+    result = find_face(head_template, original, neutral);
+  } catch (const Error& e) {
+    return {DefaceOutcome::Kind::refused, e.what()};
+  }
+  if (result.verification.registration.passed && !result.full_head)
+    return {DefaceOutcome::Kind::not_full_head, result.coverage_problem};
+
+  bytes = clear_nifti_voxels(std::move(bytes), result.face, neutral);
+  write_anonymous_gzip(bytes, image_file);
+  verify_defacing(original, read_image(image_file), result);
+  if (!result.verification.passed) {
+    fs::remove(image_file);
+    return {DefaceOutcome::Kind::refused,
+            "defacing failed verification: " + result.verification.failure};
+  }
+  write_face_mask(p, result.face, tree);
+  verification = result.verification;
+  return {DefaceOutcome::Kind::defaced, ""};
+}
+
+DefaceOutcome write_series(const PlannedSeries& p, const fs::path& tree,
+                           const HeadTemplate* head_template) {
   const fs::path stem = tree / p.relative_stem;
   fs::create_directories(stem.parent_path());
   const std::string neutral = p.series->neutral_label();
-  write_anonymous_gzip(deidentify_nifti(read_nifti_bytes(p.series->nifti), neutral),
-                       stem.string() + ".nii.gz");
-  write_text(stem.string() + ".json", sidecar_for(p).dump(2) + "\n");
-  if (p.target.suffix != "dwi") return;
+  const fs::path image_file = stem.string() + ".nii.gz";
+  std::vector<char> bytes = deidentify_nifti(read_nifti_bytes(p.series->nifti), neutral);
+  std::optional<DefaceVerification> verification;
+  DefaceOutcome outcome;
+  if (head_template && needs_defacing(p))
+    outcome = deface_series(p, *head_template, image_file, bytes, verification, tree);
+  if (outcome.kind == DefaceOutcome::Kind::refused) return outcome;
+  if (outcome.kind != DefaceOutcome::Kind::defaced) write_anonymous_gzip(bytes, image_file);
+  write_text(stem.string() + ".json", sidecar_for(p, verification).dump(2) + "\n");
+  if (p.target.suffix != "dwi") return outcome;
 
   std::string bvals;
   for (double b : read_bvalues(p.series->bval)) {
@@ -168,20 +254,64 @@ void write_series(const PlannedSeries& p, const fs::path& tree) {
   }
   write_text(stem.string() + ".bval", bvals + "\n");
   fs::copy_file(p.series->bvec, stem.string() + ".bvec");
+  return outcome;
 }
 
-// Compression dominates the time of ingest, so series are written in parallel.
-void write_all_series(const std::vector<PlannedSeries>& planned, const fs::path& tree) {
+// Compression and defacing dominate the time of ingest, so series are written in parallel.
+std::vector<DefaceOutcome> write_all_series(const std::vector<PlannedSeries>& planned,
+                                            const fs::path& tree,
+                                            const HeadTemplate* head_template) {
   const std::size_t workers =
       std::min<std::size_t>(planned.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<DefaceOutcome> outcomes(planned.size());
   std::atomic<std::size_t> next{0};
   std::vector<std::future<void>> running;
   for (std::size_t w = 0; w < workers; ++w) {
     running.push_back(std::async(std::launch::async, [&] {
-      for (std::size_t i = next++; i < planned.size(); i = next++) write_series(planned[i], tree);
+      for (std::size_t i = next++; i < planned.size(); i = next++)
+        outcomes[i] = write_series(planned[i], tree, head_template);
     }));
   }
   for (auto& worker : running) worker.get();  // rethrows the first failure
+  return outcomes;
+}
+
+// Counts the defacing outcomes into the report; refused series leave the key again.
+void record_defacing(const std::vector<PlannedSeries>& written,
+                     const std::vector<DefaceOutcome>& outcomes, PseudonymKey& key,
+                     IngestReport& report) {
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    const PlannedSeries& p = written[i];
+    const DefaceOutcome& outcome = outcomes[i];
+    if (outcome.kind == DefaceOutcome::Kind::defaced) ++report.series_defaced;
+    if (outcome.kind == DefaceOutcome::Kind::not_full_head)
+      report.not_defaced.push_back({p.series->neutral_label(), outcome.reason});
+    if (outcome.kind != DefaceOutcome::Kind::refused) {
+      ++report.series_written;
+      continue;
+    }
+    report.left_out.push_back({p.series->neutral_label(), outcome.reason});
+    auto& entries = key.find(p.original_id)->series;
+    entries.erase(
+        std::remove_if(entries.begin(), entries.end(),
+                       [&](const KeySeries& s) { return s.identity == p.series->identity(); }),
+        entries.end());
+  }
+}
+
+// The face-mask derivative dataset needs its own description once.
+void stage_deface_description(const fs::path& tree, const fs::path& dataset) {
+  const fs::path relative = fs::path(kDefaceDerivatives) / "dataset_description.json";
+  if (!fs::exists(tree / kDefaceDerivatives) || fs::exists(dataset / relative)) return;
+  const json description = {
+      {"Name", "strokefair defacing masks"},
+      {"BIDSVersion", "1.11.1"},
+      {"DatasetType", "derivative"},
+      {"GeneratedBy",
+       {{{"Name", "strokefair"},
+         {"Version", STROKEFAIR_VERSION},
+         {"Description", "face, teeth and ears masks removed from the raw images"}}}}};
+  write_text(tree / relative, description.dump(2) + "\n");
 }
 
 std::string readme_text(const std::string& name) {
@@ -190,7 +320,9 @@ std::string readme_text(const std::string& name) {
          "Acute stroke MRI exams converted from DICOM by strokefair ingest.\n\n"
          "Subject labels are random pseudonyms. Sidecars keep only acquisition parameters from "
          "an allow-list; all dates and clock times are removed; NIfTI header text is cleared. "
-         "Facial features are NOT removed from 3D images.\n\n"
+         "Faces, teeth and ears are removed from T1w, T2w and FLAIR images that cover the whole "
+         "head, and each defaced image is verified (brain unchanged, face empty); their masks "
+         "are in derivatives/strokefair-deface. Other images are not defaced.\n\n"
          "Scanner ADC and trace maps (_ADC, _trace; BIDS 1.10.1) and BIDS-like DSC perfusion "
          "(_dsc) and CT (_ct) files are listed in .bidsignore because bids-validator 1.x does "
          "not know them.\n";
@@ -428,12 +560,17 @@ IngestReport ingest_dicom(const IngestOptions& given) {
   const FolderGuard staging(make_private_folder(parent, ".strokefair-staging-"));
   const fs::path tree = staging.path() / "dataset";
   fs::create_directories(tree);
-  write_all_series(to_write, tree);
-  report.series_written = to_write.size();
+  std::optional<HeadTemplate> head_template;
+  if (std::any_of(to_write.begin(), to_write.end(), needs_defacing))
+    head_template = load_head_template(DataStore(options.data_dir));
+  const auto outcomes = write_all_series(to_write, tree, head_template ? &*head_template : nullptr);
+  record_defacing(to_write, outcomes, key, report);
+  stage_deface_description(tree, options.dataset);
   const SiteClinicalTable participants =
       merged_participants(options.participants, options.dataset, key);
   stage_top_level(tree, options.dataset, options, key, participants, report);
   clock.done("staged " + std::to_string(report.series_written) + " series (" +
+             std::to_string(report.series_defaced) + " defaced, " +
              std::to_string(report.series_already_present) + " already present, " +
              std::to_string(report.left_out.size()) + " left out)");
 

@@ -24,6 +24,7 @@ struct IngestOptions {
   std::optional<std::filesystem::path> mapping;
   std::string dataset_name = "Acute stroke MRI";
   bool force = false;  // convert again and replace series that are already in the dataset
+  std::filesystem::path data_dir;  // the defacing template; empty: the DataStore default
   IngestObserver on_stage;
 };
 
@@ -41,8 +42,10 @@ struct IngestReport {
   std::size_t series_already_present = 0;
   std::size_t new_subjects = 0;
   std::size_t new_sessions = 0;
-  std::vector<LeftOutSeries> left_out;
-  std::vector<Finding> audit_findings;  // of the final dataset
+  std::vector<LeftOutSeries> left_out;  // includes images refused by defacing verification
+  std::size_t series_defaced = 0;
+  std::vector<LeftOutSeries> not_defaced;  // written as they are: no full head coverage
+  std::vector<Finding> audit_findings;     // of the final dataset
   std::filesystem::path key_file;
   bool changed = false;
 };

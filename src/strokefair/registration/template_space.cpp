@@ -12,25 +12,6 @@
 
 namespace strokefair {
 
-namespace {
-
-Geometry coarsen(const Geometry& g, double spacing_mm) {
-  Geometry out = g;
-  for (int a = 0; a < 3; ++a) {
-    const double extent = g.size[a] * g.spacing[a];
-    out.size[a] = static_cast<std::size_t>(std::ceil(extent / spacing_mm));
-    out.spacing[a] = spacing_mm;
-  }
-  // Keep the box's corner where it was: the first voxel centre moves by half the change.
-  const Affine to_physical = g.voxel_to_physical();
-  Vec3 shift;
-  for (int a = 0; a < 3; ++a) shift[a] = (spacing_mm / g.spacing[a] - 1) / 2;
-  out.origin = to_physical.apply(shift);
-  return out;
-}
-
-}  // namespace
-
 Template load_template(const DataStore& store) {
   Template t;
   t.space = "MNI152NLin2009cSym";
@@ -41,7 +22,7 @@ Template load_template(const DataStore& store) {
     throw Error("template brain mask and T1 template are on different grids",
                 ExitCode::missing_asset);
   }
-  const Geometry coarse = coarsen(t.t1.geometry, 2.0);
+  const Geometry coarse = coarsened_grid(t.t1.geometry, 2.0);
   t.t1_coarse = resample_linear(t.t1, coarse);
   t.brain_coarse = resample_mask(t.brain, coarse);
   return t;
