@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
       cli::add_ingest(program, globals),
       cli::add_audit(program, globals),
       cli::add_validate(program, globals),
+      cli::add_derivatives(program, globals),
+      cli::add_release(program, globals),
   };
   // clang-format on
 

@@ -61,6 +61,21 @@ Image masked(const Image& image, const Mask& mask) {
 
 }  // namespace
 
+AlignedBrain extract_and_align_brain(const Image& anatomy, const Template& target,
+                                     const std::string& source) {
+  const Mask rough = rough_brain_mask(anatomy);
+  if (count_nonzero(rough) == 0) throw input_error(source, "no head or brain found in the image");
+
+  AlignedBrain aligned;
+  aligned.alignment = align_to_template(target, masked(anatomy, rough), rough);
+  const Mask template_brain_native = resample_mask(target.brain, anatomy.geometry,
+                                                   aligned.alignment.template_to_subject.inverse());
+  aligned.brain = refine_brain_mask(rough, template_brain_native, 5.0);
+  aligned.alignment.check =
+      check_alignment(target, aligned.brain, aligned.alignment.template_to_subject);
+  return aligned;
+}
+
 AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
                        const StageObserver& observer) {
   AnalysisResult r;
@@ -77,17 +92,9 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
 
   // b0 carries the clearest anatomy (CSF bright); without it the DWI trace serves.
   const Image& anatomy = r.inputs.b0 ? *r.inputs.b0 : r.inputs.dwi;
-  const Mask rough = rough_brain_mask(anatomy);
-  if (count_nonzero(rough) == 0) {
-    throw input_error(options.inputs.dwi.string(), "no head or brain found in the image");
-  }
-  clock.done("brain extraction");
-
-  r.alignment = align_to_template(r.target, masked(anatomy, rough), rough);
-  const Mask template_brain_native = resample_mask(r.target.brain, r.inputs.dwi.geometry,
-                                                   r.alignment.template_to_subject.inverse());
-  r.brain = refine_brain_mask(rough, template_brain_native, 5.0);
-  r.alignment.check = check_alignment(r.target, r.brain, r.alignment.template_to_subject);
+  AlignedBrain aligned = extract_and_align_brain(anatomy, r.target, options.inputs.dwi.string());
+  r.brain = std::move(aligned.brain);
+  r.alignment = aligned.alignment;
   if (!r.alignment.check.passed) {
     throw Error(options.inputs.dwi.string() + ": registration to the " + r.target.space +
                     " template failed: " + r.alignment.check.failure + " (is this a brain DWI?)",

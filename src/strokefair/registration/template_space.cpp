@@ -97,6 +97,25 @@ AlignmentCheck check_alignment(const Template& target, const Mask& subject_brain
   return check;
 }
 
+HeadTemplate load_head_template(const DataStore& store) {
+  HeadTemplate head;
+  const Image t1 = read_image(store.locate("head_template_t1"));
+  const Mask brain = read_mask(store.locate("head_template_brain"));
+  if (!brain.geometry.same_grid(t1.geometry)) {
+    throw Error("Colin27 head and brain templates are on different grids", ExitCode::missing_asset);
+  }
+  const Geometry coarse = coarsen(t1.geometry, 2.0);
+  head.head_coarse = resample_linear(t1, coarse);
+  head.head_region = Mask(coarse, 1);
+  head.brain = brain;
+  return head;
+}
+
+Mask head_brain_mask(const HeadTemplate& head, const Image& subject_head) {
+  const RegistrationResult fit = register_affine(head.head_coarse, head.head_region, subject_head);
+  return resample_mask(head.brain, subject_head.geometry, fit.template_to_subject.inverse());
+}
+
 TemplateAlignment align_to_template(const Template& target, const Image& subject_brain,
                                     const Mask& subject_brain_mask) {
   TemplateAlignment alignment;
