@@ -43,8 +43,8 @@ int run_release(ReleaseCommandOptions& options, const GlobalOptions& globals) {
   std::vector<std::string> literals;
   if (!options.key.empty()) {
     if (!fs::exists(options.key)) throw input_error(options.key.string(), "does not exist");
-    for (const auto& subject : PseudonymKey::load(options.key).subjects())
-      literals.push_back(subject.original_id);
+    const PseudonymKey key = PseudonymKey::load(options.key);
+    for (const auto& subject : key.subjects()) literals.push_back(subject.original_id);
   }
 
   spdlog::info("checking {} before release {}", release.dataset.string(), release.version);

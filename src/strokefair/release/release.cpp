@@ -188,7 +188,11 @@ fs::path default_releases_folder(const fs::path& dataset) {
 
 std::string changes_entry(const std::string& version, const std::string& date,
                           const ChangeSet& changes, std::size_t file_count) {
-  std::string text = version + " " + date + "\n";
+  // No date on the version line (ingest writes its entries the same way): the audit treats
+  // any date in the dataset as a possible acquisition date. The date is in bag-info.txt and
+  // the DataCite metadata.
+  (void)date;
+  std::string text = version + "\n";
   if (changes.previous_version.empty()) {
     text += "  - Initial release: " + std::to_string(file_count) + " files.\n";
     return text + "\n";

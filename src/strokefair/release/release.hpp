@@ -50,7 +50,8 @@ struct ReleaseResult {
 // "<dataset>-releases" beside the dataset: releases never live inside what they release.
 std::filesystem::path default_releases_folder(const std::filesystem::path& dataset);
 
-// The CHANGES entry of a release (CPAN Changes format, as BIDS asks): every file path.
+// The CHANGES entry of a release (CPAN Changes layout, as BIDS asks; the version line has no
+// date, as ingest writes it, because the audit flags dates): every file path.
 std::string changes_entry(const std::string& version, const std::string& date,
                           const ChangeSet& changes, std::size_t file_count);
 
