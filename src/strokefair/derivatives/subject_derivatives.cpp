@@ -10,7 +10,6 @@
 #include "strokefair/io/output_stage.hpp"
 #include "strokefair/pipeline/analysis.hpp"
 #include "strokefair/pipeline/analysis_outputs.hpp"
-#include "strokefair/preprocess/brain_mask.hpp"
 #include "strokefair/preprocess/normalise.hpp"
 #include "strokefair/registration/affine_registration.hpp"
 
@@ -20,9 +19,10 @@ using nlohmann::json;
 
 namespace {
 
-// A head registration that is off by more than a few millimetres puts part of the mapped
-// brain outside the head; a good fit keeps nearly all of it inside the intensity head mask.
-constexpr double kMinimumBrainInsideHead = 0.95;
+// Adult heads differ from Colin27's in volume by well under a factor 1.6 either way (the
+// range check_alignment allows per axis); a fit outside it has mistaken scalp, neck or air
+// for head.
+constexpr double kMinimumHeadScale = 1 / 1.6, kMaximumHeadScale = 1.6;
 
 double rounded(double value, double step) { return std::round(value / step) * step; }
 
@@ -148,34 +148,24 @@ json alignment_json(const AlignmentCheck& check) {
   return flags;
 }
 
-// The fraction of `brain` inside the head that intensities alone show.
-double fraction_inside_head(const Mask& brain, const Image& image) {
-  const Mask head = rough_brain_mask(image);
-  std::size_t inside = 0, total = 0;
-  for (std::size_t n = 0; n < brain.size(); ++n) {
-    total += brain[n] != 0;
-    inside += brain[n] && head[n];
-  }
-  return total ? double(inside) / double(total) : 0.0;
-}
-
 json derive_anatomical(const SubjectDerivativesInput& input, const SessionImages& session,
                        const RawImage& raw, const Template& target, const HeadTemplate& head,
                        const fs::path& stage_root) {
   const fs::path path = input.dataset / raw.relative;
   const Image image = read_image(path);
   const std::optional<Mask> manual = read_manual_mask(input, session, raw, image.geometry);
-  const Mask brain = head_brain_mask(head, image);
+  const HeadFit fit = fit_head(head, image);
+  const Mask& brain = fit.brain;
   TemplateAlignment alignment = align_to_template(target, masked_image(image, brain), brain);
-  const double inside = fraction_inside_head(brain, image);
-  if (alignment.check.passed && inside < kMinimumBrainInsideHead) {
+  if (alignment.check.passed &&
+      (fit.volume_scale < kMinimumHeadScale || fit.volume_scale > kMaximumHeadScale)) {
     alignment.check.passed = false;
-    alignment.check.failure =
-        "only " + std::to_string(inside) + " of the mapped brain lies inside the head (needs 0.95)";
+    alignment.check.failure = "the head fit to Colin27 scales volume by " +
+                              std::to_string(fit.volume_scale) + " (plausible: 0.625-1.6)";
   }
   json step = alignment_json(alignment.check);
   step["image"] = raw.relative.generic_string();
-  step["brain_inside_head"] = rounded(inside, 1e-3);
+  step["head_volume_scale"] = rounded(fit.volume_scale, 1e-3);
   if (!alignment.check.passed) return step;
   const NativeSpace native{session_folder(session) / "anat", raw.entities, raw.suffix, raw.suffix,
                            raw.relative};

@@ -48,10 +48,16 @@ struct HeadTemplate {
 
 HeadTemplate load_head_template(const DataStore& store);
 
+struct HeadFit {
+  Mask brain;                  // Colin27's brain on the subject's grid
+  Affine template_to_subject;  // Colin27 head points to subject points
+  double volume_scale = 0;     // subject volume per Colin27 volume (the affine's determinant)
+};
+
 // The brain of a head image (T1w, T2w, FLAIR with skull): the head registered affinely to
 // Colin27's head, and Colin27's brain mapped back onto the image's grid. Mutual information
 // carries T2 and FLAIR contrast as it carries DWI contrast to the T1 template.
-Mask head_brain_mask(const HeadTemplate& head, const Image& subject_head);
+HeadFit fit_head(const HeadTemplate& head, const Image& subject_head);
 
 TemplateAlignment align_to_template(const Template& target, const Image& subject_brain,
                                     const Mask& subject_brain_mask);
