@@ -194,14 +194,14 @@ TEST_F(DerivativesOfIngestedDicom, EverySubjectGetsDerivativesThatPassBothValida
   for (const auto& error : doc["issues"]["errors"]) ADD_FAILURE() << error.dump();
 }
 
-// A small BIDS dataset from real cases: the ISLES'22 DWI (with the b0 its ADC implies) and
-// the chronic T2 with its hand-drawn lesion as the curator's manual mask.
+// A small BIDS dataset from real cases: the ADS example DWI and b0, and the chronic T2 with
+// its hand-drawn lesion as the curator's manual mask.
 class DerivativesOfRealCases : public ::testing::Test {
  protected:
   void SetUp() override {
-    const fs::path isles = case_dir("isles22-strokecase0001");
     const fs::path chronic = case_dir("chronic-t2");
-    if (!fs::exists(isles) || !fs::exists(chronic / "lesionT2.nii"))
+    if (!fs::exists(case_dir("ads-subject01") / "Subject01_b0.nii.gz") ||
+        !fs::exists(chronic / "lesionT2.nii"))
       GTEST_SKIP() << "shared cases absent";
     dir_ = temp_dir("derivatives-cases");
     dataset_ = dir_ / "bids";
@@ -209,16 +209,13 @@ class DerivativesOfRealCases : public ::testing::Test {
           R"({"Name": "cases", "BIDSVersion": "1.11.1", "DatasetType": "raw"})");
     write(dataset_ / "participants.tsv", "participant_id\nsub-01\nsub-02\n");
 
-    // S(b) = S0 exp(-b ADC) with ADC in 10^-3 mm²/s and b = 1000: S0 = DWI exp(ADC), with
-    // ADC held to 0-4 (free water is 3): noise outside the brain must not explode.
-    const Image dwi = read_image(isles / "sub-strokecase0001_ses-0001_dwi.nii.gz");
-    const Image adc = read_image(isles / "sub-strokecase0001_ses-0001_adc.nii.gz");
-    Image b0(dwi.geometry);
-    for (std::size_t n = 0; n < b0.size(); ++n)
-      b0[n] = dwi[n] * std::exp(std::clamp(adc[n], 0.f, 4.f));
+    // The ADS example exam: its b0 and b=1000 trace as one 4D series, as a scanner exports.
+    const fs::path ads = case_dir("ads-subject01");
     const fs::path dwi_folder = dataset_ / "sub-01/ses-1/dwi";
     fs::create_directories(dwi_folder);
-    write_series({b0, dwi}, dwi_folder / "sub-01_ses-1_dwi.nii.gz");
+    write_series(
+        {read_image(ads / "Subject01_b0.nii.gz"), read_image(ads / "Subject01_DWI.nii.gz")},
+        dwi_folder / "sub-01_ses-1_dwi.nii.gz");
     write(dwi_folder / "sub-01_ses-1_dwi.bval", "0 1000\n");
     write(dwi_folder / "sub-01_ses-1_dwi.bvec", "0 1\n0 0\n0 0\n");
     write(dwi_folder / "sub-01_ses-1_dwi.json", R"({"RepetitionTime": 5.0})");
