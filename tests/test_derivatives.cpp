@@ -245,7 +245,8 @@ TEST_F(DerivativesOfRealCases, KilledRunResumesWithoutRedoingFinishedSubjects) {
   const fs::path first = root / "sub-01/sub-01_desc-derivatives_summary.json";
   int status = 0;
   bool exited = false;
-  for (int tick = 0; tick < 1200 && !fs::exists(first); ++tick) {
+  // Up to 3 minutes: the first subject takes 10-40 s on a loaded 2-core machine.
+  for (int tick = 0; tick < 7200 && !fs::exists(first); ++tick) {
     if (waitpid(pid, &status, WNOHANG) == pid) {
       exited = true;
       break;
