@@ -185,5 +185,13 @@ TEST(DiffusionInputs, EmptyAndNanImagesAreRefused) {
 TEST(SubjectLabel, FromBidsNameElseFirstWordOfTheFileName) {
   EXPECT_EQ(subject_label_from_path("/x/sub-strokecase0001_ses-0001_dwi.nii.gz"), "strokecase0001");
   EXPECT_EQ(subject_label_from_path("/x/Subject01_DWI.nii.gz"), "Subject01");
-  EXPECT_EQ(subject_label_from_path("/x/33f8cf8d-ea3b-45ec.mha"), "33f8cf8dea3b45ec");
+  // The first word ends at the first character that is not a letter or digit.
+  EXPECT_EQ(subject_label_from_path("/x/33f8cf8d-ea3b-45ec.mha"), "33f8cf8d");
+  EXPECT_EQ(subject_label_from_path("/x/patient dwi scan.nii.gz"), "patient");
+}
+
+TEST(SessionLabel, FromBidsNameOnly) {
+  EXPECT_EQ(session_label_from_path("/x/sub-strokecase0001_ses-0001_dwi.nii.gz"), "0001");
+  EXPECT_EQ(session_label_from_path("/x/sub-01_dwi.nii.gz"), "");
+  EXPECT_EQ(session_label_from_path("/x/Subject01_ses_DWI.nii.gz"), "");
 }

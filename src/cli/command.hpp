@@ -34,5 +34,7 @@ Command add_ingest(CLI::App& program, const GlobalOptions& globals);
 Command add_audit(CLI::App& program, const GlobalOptions& globals);
 Command add_validate(CLI::App& program, const GlobalOptions& globals);
 Command add_deface(CLI::App& program, const GlobalOptions& globals);
+Command add_derivatives(CLI::App& program, const GlobalOptions& globals);
+Command add_release(CLI::App& program, const GlobalOptions& globals);
 
 }  // namespace strokefair::cli

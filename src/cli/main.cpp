@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
       cli::add_audit(program, globals),
       cli::add_validate(program, globals),
       cli::add_deface(program, globals),
+      cli::add_derivatives(program, globals),
+      cli::add_release(program, globals),
   };
   // clang-format on
 

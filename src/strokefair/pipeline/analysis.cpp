@@ -68,6 +68,21 @@ Image masked(const Image& image, const Mask& mask) {
 
 }  // namespace
 
+AlignedBrain extract_and_align_brain(const Image& anatomy, const Template& target,
+                                     const std::string& source) {
+  const Mask rough = rough_brain_mask(anatomy);
+  if (count_nonzero(rough) == 0) throw input_error(source, "no head or brain found in the image");
+
+  AlignedBrain aligned;
+  aligned.alignment = align_to_template(target, masked(anatomy, rough), rough);
+  const Mask template_brain_native = resample_mask(target.brain, anatomy.geometry,
+                                                   aligned.alignment.template_to_subject.inverse());
+  aligned.brain = refine_brain_mask(rough, template_brain_native, 5.0);
+  aligned.alignment.check =
+      check_alignment(target, aligned.brain, aligned.alignment.template_to_subject);
+  return aligned;
+}
+
 AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
                        const StageObserver& observer) {
   AnalysisResult r;
@@ -109,24 +124,19 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
   std::optional<Error> failure;
   std::string b0_failure;  // why the b0 was not used, for the warning
   for (const Image* anatomy : anatomies) {
-    const Mask rough = rough_brain_mask(*anatomy);
-    if (count_nonzero(rough) == 0) {
-      failure = input_error(options.inputs.dwi.string(), "no head or brain found in the image");
-      b0_failure = "no head or brain found in it";
-      continue;
-    }
-    clock.done("brain extraction");
+    AlignedBrain aligned;
     try {
-      r.alignment = align_to_template(r.target, masked(*anatomy, rough), rough);
+      aligned = extract_and_align_brain(*anatomy, r.target, options.inputs.dwi.string());
     } catch (const Error& e) {
-      failure = e.with_context(options.inputs.dwi.string());
-      b0_failure = e.what();
+      const std::string what = e.what();
+      failure = what.rfind(options.inputs.dwi.string(), 0) == 0
+                    ? e
+                    : e.with_context(options.inputs.dwi.string());
+      b0_failure = what;
       continue;
     }
-    const Mask template_brain_native = resample_mask(r.target.brain, r.inputs.dwi.geometry,
-                                                     r.alignment.template_to_subject.inverse());
-    r.brain = refine_brain_mask(rough, template_brain_native, 5.0);
-    r.alignment.check = check_alignment(r.target, r.brain, r.alignment.template_to_subject);
+    r.brain = std::move(aligned.brain);
+    r.alignment = aligned.alignment;
     if (r.alignment.check.passed) {
       if (anatomy != anatomies.front()) {
         r.warnings.push_back("the b0 failed the registration check (" + b0_failure +

@@ -48,6 +48,17 @@ struct AnalysisResult {
   std::vector<std::string> warnings;
 };
 
+struct AlignedBrain {
+  Mask brain;                   // on the anatomy's grid
+  TemplateAlignment alignment;  // with its check; the caller decides what a failure means
+};
+
+// Brain extraction of a diffusion image (rough intensity mask, affine alignment to the
+// template, the mask kept within 5 mm of the template brain mapped back) with its check.
+// Throws Error(bad_input) naming `source` when the image holds no head.
+AlignedBrain extract_and_align_brain(const Image& anatomy, const Template& target,
+                                     const std::string& source);
+
 // Runs every stage; throws Error on bad input or on a failed check (e.g. registration).
 AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
                        const StageObserver& observer = {});

@@ -9,6 +9,7 @@
 #include <itkRegistrationParameterScalesFromPhysicalShift.h>
 #include <itkRegularStepGradientDescentOptimizerv4.h>
 #include <itkTransformFactory.h>
+#include <itkTransformFileReader.h>
 #include <itkTransformFileWriter.h>
 #include <itkTxtTransformIOFactory.h>
 #include <itkVersorRigid3DTransform.h>
@@ -158,12 +159,20 @@ RegistrationResult register_affine(const Image& template_image, const Mask& temp
   return result;
 }
 
-void write_itk_transform(const Affine& template_to_subject, const std::filesystem::path& path) {
+namespace {
+
+void register_transform_io() {
   static std::once_flag once;
   std::call_once(once, [] {
     itk::TransformFactoryBase::RegisterDefaultTransforms();
     itk::TxtTransformIOFactory::RegisterOneFactory();
   });
+}
+
+}  // namespace
+
+void write_itk_transform(const Affine& template_to_subject, const std::filesystem::path& path) {
+  register_transform_io();
   auto transform = itk::AffineTransform<double, 3>::New();
   itk::AffineTransform<double, 3>::MatrixType matrix;
   itk::AffineTransform<double, 3>::OutputVectorType translation;
@@ -182,6 +191,32 @@ void write_itk_transform(const Affine& template_to_subject, const std::filesyste
     throw Error(path.string() + ": transform could not be written: " + e.GetDescription(),
                 ExitCode::output_failed);
   }
+}
+
+Affine read_itk_transform(const std::filesystem::path& path) {
+  register_transform_io();
+  auto reader = itk::TransformFileReaderTemplate<double>::New();
+  reader->SetFileName(path.string());
+  try {
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw input_error(path.string(),
+                      std::string("not a readable ITK transform: ") + e.GetDescription());
+  }
+  const auto* list = reader->GetTransformList();
+  using Linear = itk::MatrixOffsetTransformBase<double, 3, 3>;
+  const auto* linear =
+      list->size() == 1 ? dynamic_cast<const Linear*>(list->front().GetPointer()) : nullptr;
+  if (!linear) throw input_error(path.string(), "does not hold exactly one affine transform");
+
+  Affine affine;
+  const auto& matrix = linear->GetMatrix();
+  const auto& offset = linear->GetOffset();  // offset already folds in the centre
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) affine.m[r * 4 + c] = matrix[r][c];
+    affine.m[r * 4 + 3] = offset[r];
+  }
+  return affine;
 }
 
 }  // namespace strokefair

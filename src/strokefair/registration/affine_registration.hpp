@@ -31,4 +31,8 @@ RegistrationResult register_affine(const Image& template_image, const Mask& temp
 // i.e. the map that resamples the subject into template space), in ITK's LPS convention.
 void write_itk_transform(const Affine& template_to_subject, const std::filesystem::path& path);
 
+// Reads an affine ITK text transform file written by write_itk_transform (or by ANTs/ITK:
+// AffineTransform or MatrixOffsetTransformBase, any centre). Throws Error(bad_input).
+Affine read_itk_transform(const std::filesystem::path& path);
+
 }  // namespace strokefair

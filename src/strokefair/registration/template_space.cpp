@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "strokefair/core/error.hpp"
+#include "strokefair/core/morphology.hpp"
 #include "strokefair/core/resample.hpp"
 #include "strokefair/io/image_io.hpp"
 #include "strokefair/registration/affine_registration.hpp"
@@ -76,6 +77,36 @@ AlignmentCheck check_alignment(const Template& target, const Mask& subject_brain
   check.failure = why.str();
   check.passed = check.failure.empty();
   return check;
+}
+
+HeadTemplate load_head_template(const DataStore& store) {
+  HeadTemplate head;
+  const Image t1 = read_image(store.locate("head_template_t1"));
+  const Mask brain = read_mask(store.locate("head_template_brain"));
+  if (!brain.geometry.same_grid(t1.geometry)) {
+    throw Error("Colin27 head and brain templates are on different grids", ExitCode::missing_asset);
+  }
+  const Geometry coarse = coarsen(t1.geometry, 2.0);
+  head.head_coarse = resample_linear(t1, coarse);
+  // The metric region is the head and a 10 mm band of air around it: air alone would let
+  // the optimiser trade head for background.
+  float peak = 0;
+  for (float v : head.head_coarse.voxels) peak = std::max(peak, v);
+  head.head_region = Mask(coarse, 0);
+  for (std::size_t n = 0; n < head.head_region.size(); ++n)
+    head.head_region[n] = head.head_coarse[n] > 0.1f * peak;
+  head.head_region = dilate(head.head_region, 10.0);
+  head.brain = brain;
+  return head;
+}
+
+HeadFit fit_head(const HeadTemplate& head, const Image& subject_head) {
+  HeadFit fit;
+  fit.template_to_subject =
+      register_affine(head.head_coarse, head.head_region, subject_head).template_to_subject;
+  fit.volume_scale = fit.template_to_subject.determinant3();
+  fit.brain = resample_mask(head.brain, subject_head.geometry, fit.template_to_subject.inverse());
+  return fit;
 }
 
 TemplateAlignment align_to_template(const Template& target, const Image& subject_brain,
