@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "deface_support.hpp"
+#include "head_dicom_support.hpp"
 #include "ingest_support.hpp"
 #include "strokefair/core/error.hpp"
 #include "strokefair/core/resample.hpp"
@@ -36,15 +37,6 @@ constexpr double kMinimumFaceDice = 0.80;
 // The same faces placed by two registrations: no template face voxel moves further than this.
 constexpr double kMaximumFaceShiftMm = 6.0;
 const std::array<double, 9> kTilt = rotation(0, 15);  // the head nodded by 15 degrees
-
-std::string command_output(const std::string& command) {
-  std::string text;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  char chunk[4096];
-  for (std::size_t n; pipe && (n = fread(chunk, 1, sizeof chunk, pipe.get())) > 0;)
-    text.append(chunk, n);
-  return text;
-}
 
 double dice(const Mask& a, const Mask& b) {
   std::size_t both = 0, total = 0;
@@ -416,68 +408,6 @@ TEST(DefaceIngest, UnverifiableT1IsLeftOutWithTheReasonAndTheDatasetStaysValidAn
   EXPECT_EQ(run_strokefair("validate " + dataset.string(), out.string()), 0) << file_bytes(out);
   EXPECT_EQ(run_strokefair("audit " + dataset.string(), out.string()), 0) << file_bytes(out);
   fs::remove_all(dir);
-}
-
-// The numbers inside the brackets of each dcmdump line that starts with `tag`, file by file.
-std::vector<std::vector<double>> dicom_numbers(const std::string& dump, const std::string& tag) {
-  std::vector<std::vector<double>> all;
-  std::istringstream lines(dump);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(tag, 0) != 0) continue;
-    std::string text = line.substr(line.find('[') + 1);
-    text = text.substr(0, text.find(']'));
-    std::replace(text.begin(), text.end(), '\\', ' ');
-    std::istringstream in(text);
-    all.emplace_back();
-    for (double v; in >> v;) all.back().push_back(v);
-  }
-  return all;
-}
-
-// Colin27 written into the pixel data of the GE DICOM series (each pixel sampled at its own
-// patient position), so that ingest meets a real head in real DICOM. The series stores its
-// 256 x 256 int16 pixel data uncompressed as the last element of each file.
-fs::path colin27_dicom_series(const fs::path& folder) {
-  fs::create_directories(folder);
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(shared_dicom() / "dcm_qa_deident/In")) {
-    files.push_back(folder / e.path().filename());
-    fs::copy_file(e.path(), files.back());
-    fs::permissions(files.back(), fs::perms::owner_write, fs::perm_options::add);
-  }
-  std::string names;
-  for (const auto& f : files) names += " " + f.string();
-  const std::string dump = command_output("dcmdump +P 0020,0032 +P 0020,0037 +P 0028,0030" + names);
-  const auto positions = dicom_numbers(dump, "(0020,0032)");
-  const auto orientations = dicom_numbers(dump, "(0020,0037)");
-  const auto spacings = dicom_numbers(dump, "(0028,0030)");
-  EXPECT_EQ(positions.size(), files.size());
-  if (positions.size() != files.size() || orientations.size() != files.size()) return folder;
-
-  const Image colin = read_image(kColin27);
-  const Affine to_index = colin.geometry.physical_to_voxel();
-  constexpr std::size_t kPixelBytes = 256 * 256 * 2;
-  for (std::size_t f = 0; f < files.size(); ++f) {
-    const auto &position = positions[f], &orientation = orientations[f], &spacing = spacings[f];
-    std::vector<std::int16_t> pixels(256 * 256);
-    for (int r = 0; r < 256; ++r)
-      for (int c = 0; c < 256; ++c) {
-        Vec3 p;  // DICOM patient coordinates are LPS, as strokefair's physical space
-        for (int a = 0; a < 3; ++a)
-          p[a] =
-              position[a] + c * spacing[1] * orientation[a] + r * spacing[0] * orientation[3 + a];
-        const Vec3 v = to_index.apply(p);
-        pixels[r * 256 + c] =
-            static_cast<std::int16_t>(10 * sample_linear(colin, v[0], v[1], v[2]));
-      }
-    std::string bytes = file_bytes(files[f]);
-    const std::string pixel_tag("\xe0\x7f\x10\x00OW\0\0\0\0\x02\0", 12);
-    EXPECT_EQ(bytes.substr(bytes.size() - kPixelBytes - 12, 12), pixel_tag) << files[f];
-    bytes.replace(bytes.size() - kPixelBytes, kPixelBytes,
-                  reinterpret_cast<const char*>(pixels.data()), kPixelBytes);
-    std::ofstream(files[f], std::ios::binary | std::ios::trunc) << bytes;
-  }
-  return folder;
 }
 
 TEST(DefaceIngest, HeadInDicomIsDefacedRecordedWithItsMaskAndTheDatasetStaysValidAndClean) {

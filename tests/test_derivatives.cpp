@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "head_dicom_support.hpp"
 #include "ingest_support.hpp"
 #include "strokefair/bids/validate.hpp"
 #include "strokefair/core/resample.hpp"
@@ -99,18 +100,21 @@ int run_in_background(const std::string& arguments) {
 
 }  // namespace
 
-// A shared DICOM ingest: a GE T1 subject, a Philips DWI subject and an EPI-only subject.
+// A shared DICOM ingest: a GE T1 subject (Colin27 in the GE series, defaced by ingest), a
+// Philips DWI subject and an EPI-only subject.
 class DerivativesOfIngestedDicom : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(shared_dicom() / "dcm_qa_deident/In")) GTEST_SKIP() << "shared DICOM absent";
     if (!fs::exists(data_dir() / kSchema)) GTEST_SKIP() << "BIDS schema absent";
     if (!have_program("dcm2niix")) GTEST_SKIP() << "dcm2niix not installed";
+    if (!have_program("dcmdump")) GTEST_SKIP() << "dcmdump (dcmtk) not installed";
+    if (!fs::exists(kColin27Head)) GTEST_SKIP() << "mricron-data not installed";
     dir_ = temp_dir("derivatives-dicom");
     dataset_ = dir_ / "bids";
-    ASSERT_EQ(run_strokefair("ingest " + dicom_inputs() + " --bids " + dataset_.string() +
-                             " --config " + example("site-mapping.json") + " --participants " +
-                             example("clinical-example.csv")),
+    ASSERT_EQ(run_strokefair("ingest " + dicom_inputs_with_head(dir_) + " --bids " +
+                             dataset_.string() + " --config " + example("site-mapping.json") +
+                             " --participants " + example("clinical-example.csv")),
               0);
   }
   void TearDown() override {
@@ -135,7 +139,7 @@ TEST_F(DerivativesOfIngestedDicom, EverySubjectGetsDerivativesThatPassBothValida
   }
   EXPECT_EQ(subjects, 3u);
 
-  // The GE T1: skull-stripped, normalised, on the template grid, transforms both ways.
+  // The T1: skull-stripped, normalised, on the template grid, transforms both ways.
   const fs::path t1 = only_file(root, "_space-MNI152NLin2009cSym_desc-norm_T1w.nii.gz");
   ASSERT_FALSE(t1.empty());
   const json t1_sidecar = read_json(fs::path(t1).replace_extension("").replace_extension(".json"));

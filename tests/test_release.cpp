@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "head_dicom_support.hpp"
 #include "ingest_support.hpp"
 #include "strokefair/release/bagit.hpp"
 #include "strokefair/release/release.hpp"
@@ -57,12 +58,14 @@ class ReleaseOfIngestedDicom : public ::testing::Test {
     if (!fs::exists(shared_dicom() / "dcm_qa_deident/In")) GTEST_SKIP() << "shared DICOM absent";
     STROKEFAIR_REQUIRE_DATA("bids/schema-1.11.1.json");
     if (!have_program("dcm2niix")) GTEST_SKIP() << "dcm2niix not installed";
+    if (!have_program("dcmdump")) GTEST_SKIP() << "dcmdump (dcmtk) not installed";
+    if (!fs::exists(kColin27Head)) GTEST_SKIP() << "mricron-data not installed";
     dir_ = temp_dir("release");
     dataset_ = dir_ / "bids";
     releases_ = dir_ / "bids-releases";
-    ASSERT_EQ(run_strokefair("ingest " + dicom_inputs() + " --bids " + dataset_.string() +
-                             " --config " + example("site-mapping.json") + " --participants " +
-                             example("clinical-example.csv")),
+    ASSERT_EQ(run_strokefair("ingest " + dicom_inputs_with_head(dir_) + " --bids " +
+                             dataset_.string() + " --config " + example("site-mapping.json") +
+                             " --participants " + example("clinical-example.csv")),
               0);
   }
   void TearDown() override {
@@ -93,7 +96,19 @@ class ReleaseOfIngestedDicom : public ::testing::Test {
 };
 
 TEST_F(ReleaseOfIngestedDicom, RefusesUntilChecksPassThenBagsVerifiesAndListsChanges) {
-  // Fresh from ingest: no Authors/License, no defacing record on the T1 -> refused, nothing made.
+  // Ingest defaced the T1; a T1 that entered without it (by hand, or from an older tool) is
+  // what the defacing check must catch, so its record is taken away here.
+  const fs::path t1_sidecar = first_file(dataset_, "_T1w.json");
+  ASSERT_FALSE(t1_sidecar.empty());
+  json t1 = read_json(t1_sidecar);
+  json kept = json::array();
+  for (const auto& code : t1["DeidentificationMethodCodeSequence"])
+    if (code["CodeValue"] != "113102") kept.push_back(code);
+  t1["DeidentificationMethodCodeSequence"] = kept;
+  fs::permissions(t1_sidecar, fs::perms::owner_write, fs::perm_options::add);
+  write(t1_sidecar, t1.dump(2));
+
+  // No Authors/License, no defacing record on the T1 -> refused, nothing made.
   const fs::path refusal = dir_ / "refusal.txt";
   EXPECT_EQ(release("1.0.0", refusal.string()), 8);
   const std::string reasons = file_bytes(refusal);

@@ -99,7 +99,7 @@ std::vector<std::string> failed_checks(const json& record) {
 }
 
 SubjectReport process_subject(const DerivativesOptions& options, const std::string& subject,
-                              const Template& target, const HeadTemplate& head,
+                              const Template& target, const SkullStripTemplate& head,
                               const DataStore& store, const fs::path& root) {
   SubjectReport report;
   report.subject = subject;
@@ -272,7 +272,7 @@ DerivativesRun make_derivatives(const DerivativesOptions& options, const DataSto
     throw input_error(options.manual_masks.string(), "is not a folder");
   const std::vector<std::string> subjects = requested_subjects(options);
   const Template target = load_template(store);
-  const HeadTemplate head = load_head_template(store);
+  const SkullStripTemplate head = load_skull_strip_template(store);
   DerivativesRun run;
   run.root = derivatives_root(options.dataset);
   prepare_root(options, run.root, subjects);

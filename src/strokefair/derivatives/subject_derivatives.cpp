@@ -149,7 +149,7 @@ json alignment_json(const AlignmentCheck& check) {
 }
 
 json derive_anatomical(const SubjectDerivativesInput& input, const SessionImages& session,
-                       const RawImage& raw, const Template& target, const HeadTemplate& head,
+                       const RawImage& raw, const Template& target, const SkullStripTemplate& head,
                        const fs::path& stage_root) {
   const fs::path path = input.dataset / raw.relative;
   const Image image = read_image(path);
@@ -239,7 +239,8 @@ fs::path manual_mask_path(const fs::path& manual_dir, const std::string& session
 }
 
 json derive_subject(const SubjectDerivativesInput& input, const Template& target,
-                    const HeadTemplate& head, const DataStore& store, const fs::path& stage_root) {
+                    const SkullStripTemplate& head, const DataStore& store,
+                    const fs::path& stage_root) {
   json sessions = json::array();
   for (const SessionImages& session : subject_sessions(input.dataset, input.subject)) {
     json record = {

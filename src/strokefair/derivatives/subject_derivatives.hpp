@@ -30,7 +30,7 @@ std::filesystem::path manual_mask_path(const std::filesystem::path& manual_dir,
 // A failed registration check is recorded in the record, not thrown; unreadable or
 // mismatched inputs throw Error(bad_input) naming the file.
 nlohmann::json derive_subject(const SubjectDerivativesInput& input, const Template& target,
-                              const HeadTemplate& head, const DataStore& store,
+                              const SkullStripTemplate& head, const DataStore& store,
                               const std::filesystem::path& stage_root);
 
 }  // namespace strokefair

@@ -79,14 +79,14 @@ AlignmentCheck check_alignment(const Template& target, const Mask& subject_brain
   return check;
 }
 
-HeadTemplate load_head_template(const DataStore& store) {
-  HeadTemplate head;
+SkullStripTemplate load_skull_strip_template(const DataStore& store) {
+  SkullStripTemplate head;
   const Image t1 = read_image(store.locate("head_template_t1"));
   const Mask brain = read_mask(store.locate("head_template_brain"));
   if (!brain.geometry.same_grid(t1.geometry)) {
     throw Error("Colin27 head and brain templates are on different grids", ExitCode::missing_asset);
   }
-  const Geometry coarse = coarsen(t1.geometry, 2.0);
+  const Geometry coarse = coarsened_grid(t1.geometry, 2.0);
   head.head_coarse = resample_linear(t1, coarse);
   // The metric region is the head and a 10 mm band of air around it: air alone would let
   // the optimiser trade head for background.
@@ -100,7 +100,7 @@ HeadTemplate load_head_template(const DataStore& store) {
   return head;
 }
 
-HeadFit fit_head(const HeadTemplate& head, const Image& subject_head) {
+HeadFit fit_head(const SkullStripTemplate& head, const Image& subject_head) {
   HeadFit fit;
   fit.template_to_subject =
       register_affine(head.head_coarse, head.head_region, subject_head).template_to_subject;

@@ -40,13 +40,13 @@ struct TemplateAlignment {
 constexpr double kMinimumBrainDice = 0.75;
 
 // Colin27 with skull and scalp (mricron-data), for images that are heads, not brains.
-struct HeadTemplate {
+struct SkullStripTemplate {
   Image head_coarse;  // T1 head, 2 mm: registration runs here
   Mask head_region;   // the metric region: the whole coarse box (background helps a head fit)
   Mask brain;         // Colin27's brain, 1 mm, on the head's grid
 };
 
-HeadTemplate load_head_template(const DataStore& store);
+SkullStripTemplate load_skull_strip_template(const DataStore& store);
 
 struct HeadFit {
   Mask brain;                  // Colin27's brain on the subject's grid
@@ -57,7 +57,7 @@ struct HeadFit {
 // The brain of a head image (T1w, T2w, FLAIR with skull): the head registered affinely to
 // Colin27's head, and Colin27's brain mapped back onto the image's grid. Mutual information
 // carries T2 and FLAIR contrast as it carries DWI contrast to the T1 template.
-HeadFit fit_head(const HeadTemplate& head, const Image& subject_head);
+HeadFit fit_head(const SkullStripTemplate& head, const Image& subject_head);
 
 TemplateAlignment align_to_template(const Template& target, const Image& subject_brain,
                                     const Mask& subject_brain_mask);
