@@ -185,6 +185,11 @@ TEST_F(DerivativesOfIngestedDicom, EverySubjectGetsDerivativesThatPassBothValida
     if (!issue.warning) ADD_FAILURE() << issue.file << ": " << issue.message;
   }
   EXPECT_EQ(run_strokefair("validate " + dataset_.string()), 0);
+  // Shareable as it stands: no dates (the analysis date is not recorded in derivatives) and
+  // nothing the audit takes for an identifier, the viewer pages included.
+  const fs::path findings = dir_ / "audit.txt";
+  EXPECT_EQ(run_strokefair("audit " + dataset_.string(), findings.string()), 0)
+      << file_bytes(findings);
   const fs::path validator =
       fs::path(STROKEFAIR_BINARY).parent_path() / "bids-validator/node_modules/.bin/bids-validator";
   if (!fs::exists(validator)) {

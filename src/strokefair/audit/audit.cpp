@@ -9,6 +9,7 @@
 #include "strokefair/deid/nifti_deid.hpp"
 #include "strokefair/deid/sidecar_allow_list.hpp"
 #include "strokefair/deid/text.hpp"
+#include "strokefair/report/niivue_bundle.hpp"
 
 namespace strokefair {
 namespace fs = std::filesystem;
@@ -225,8 +226,41 @@ class Auditor {
     } else if (extension == ".bval" || extension == ".bvec") {
       if (contains_literal(text)) add(file, "content", "holds an original identifying value");
     } else {
-      check_text(text, file, "content");
+      check_text(without_known_libraries(text), file, "content");
     }
+  }
+
+  // Two parts of an HTML page are not text to scan for patterns, which they match by chance
+  // (e.g. "...Weg5..." in base64 reads as a street address):
+  // - the NiiVue bundle that viewer pages embed, compiled into strokefair byte for byte, so it
+  //   cannot hold a patient's value;
+  // - base64 payloads (figures and images in data: URIs or script strings), which are binary
+  //   like a PNG file.
+  // Both are cut out before the rest of the page is scanned.
+  static std::string without_known_libraries(const std::string& text) {
+    std::string out = text;
+    const std::string_view bundle = niivue_bundle();
+    const std::size_t at = bundle.empty() ? std::string::npos : out.find(bundle);
+    if (at != std::string::npos) out.erase(at, bundle.size());
+    return without_base64_payloads(out);
+  }
+
+  // A run of 256 or more base64 characters without a space or punctuation is an encoded
+  // payload, not words: text, code and tables break far sooner.
+  static std::string without_base64_payloads(const std::string& text) {
+    constexpr std::size_t kShortestPayload = 256;
+    const auto base64 = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+    };
+    std::string out;
+    std::size_t run_start = 0;
+    for (std::size_t n = 0; n <= text.size(); ++n) {
+      if (n < text.size() && base64(text[n])) continue;
+      if (n - run_start < kShortestPayload) out.append(text, run_start, n - run_start);
+      if (n < text.size()) out += text[n];
+      run_start = n + 1;
+    }
+    return out;
   }
 
   fs::path root_;

@@ -189,6 +189,7 @@ json derive_diffusion(const SubjectDerivativesInput& input, const SessionImages&
   options.session = session.session;
   options.output = stage_root;
   options.command_line = input.command_line;
+  options.record_analysis_date = false;  // the dataset is for sharing: no dates in it
 
   const std::optional<Mask> manual =
       read_manual_mask(input, session, raw, read_geometry(options.inputs.dwi));

@@ -28,6 +28,9 @@ struct AnalysisOptions {
   // its JSON description defaults to the model file with the extension .json.
   std::filesystem::path model;
   std::filesystem::path model_description;
+  // The date of analysis goes into the summary and the report, except in derivatives of a
+  // dataset meant for sharing: a processing date close to admission is a date of the patient.
+  bool record_analysis_date = true;
 };
 
 // Called as each stage finishes; the command line decides how to show it.

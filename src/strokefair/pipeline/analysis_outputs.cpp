@@ -194,7 +194,7 @@ json summarise(const AnalysisResult& r, const AnalysisOptions& options, const An
             {"summary", f.summary.generic_string()}}},
           {"software", {{"name", "strokefair"}, {"version", STROKEFAIR_VERSION}}},
           {"command_line", options.command_line},
-          {"analysis_date", iso_now()},
+          {"analysis_date", options.record_analysis_date ? json(iso_now()) : json(nullptr)},
           {"inputs", inputs},
           {"warnings", r.warnings},
           {"timings_s", timings}};

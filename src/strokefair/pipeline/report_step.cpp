@@ -19,7 +19,9 @@ void add_aspects_and_report(const AnalysisResult& r, const DataStore& store,
   ReportInputs in;
   in.subject = r.subject;
   if (!r.session.empty()) in.session = r.session;
-  in.analysis_date = summary.value("analysis_date", std::string()).substr(0, 10);
+  in.analysis_date = summary["analysis_date"].is_string()
+                         ? summary["analysis_date"].get<std::string>().substr(0, 10)
+                         : std::string("not recorded");
   in.dwi = r.inputs.dwi;
   in.adc = r.inputs.adc;
   in.lesion = r.segmentation.lesion;
