@@ -206,7 +206,9 @@ INSTANTIATE_TEST_SUITE_P(
                        std::string("column 'date_of_birth' is not a known clinical column")),
         std::make_pair(std::string("patient_id,sex\nP0077,X\n"), std::string("levels of sex")),
         std::make_pair(std::string("patient_id,age\nP0077,fifty\n"),
-                       std::string("age is not a number"))));
+                       std::string("age is not a number")),
+        std::make_pair(std::string("patient_id;age\nP0077;50\n"),
+                       std::string("separated by semicolons"))));
 
 TEST(SiteClinicalTable, AgesOver89BecomeNinetyIdsKeepLeadingZerosMissingIsNa) {
   const fs::path dir = test::temp_dir("clinical-good");

@@ -162,6 +162,13 @@ int run_import(const LibraryOptions& o, const GlobalOptions& globals) {
     ++with_clinical;
   }
 
+  if (with_clinical == 0 && !table.empty()) {
+    spdlog::warn(
+        "no row of {} matches any mask: do its participant_id values match the "
+        "mask file names (sub-<id>_...)?",
+        o.participants.string());
+  }
+
   add_to_library(o.library, atlases, cases, o.replace);
   spdlog::info(
       "imported {} case(s), {} with clinical fields, in {:.1f} s; {} participant row(s) "

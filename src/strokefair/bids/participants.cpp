@@ -202,7 +202,12 @@ SiteClinicalTable read_site_clinical_table(const fs::path& path) {
   for (auto& name : header) name = ascii_lower(trim(name));
 
   const auto id_column = std::find(header.begin(), header.end(), "patient_id");
-  if (id_column == header.end()) throw input_error(file, "has no patient_id column");
+  if (id_column == header.end()) {
+    // Spreadsheets in many locales export with semicolons; say so rather than "no column".
+    if (header.size() == 1 && line.find(';') != std::string::npos)
+      throw input_error(file, "is separated by semicolons; export it with commas or tabs");
+    throw input_error(file, "has no patient_id column");
+  }
   SiteClinicalTable table;
   std::vector<const ClinicalColumn*> known(header.size(), nullptr);
   for (std::size_t i = 0; i < header.size(); ++i) {
