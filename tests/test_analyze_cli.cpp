@@ -9,15 +9,11 @@
 #include "test_support.hpp"
 
 using namespace strokefair;
+using strokefair::test::read_text;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 struct CommandResult {
   int code;

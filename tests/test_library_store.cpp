@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "strokefair/core/error.hpp"
+#include "strokefair/deid/text.hpp"
 #include "strokefair/library/clinical.hpp"
 #include "strokefair/library/store.hpp"
 #include "strokefair/library/where.hpp"

@@ -14,15 +14,11 @@
 #include "tiny_network.hpp"
 
 using namespace strokefair;
+using strokefair::test::read_text;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 

@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "strokefair/data/data_store.hpp"
@@ -43,6 +45,12 @@ inline int run_strokefair(const std::string& arguments,
       std::string(STROKEFAIR_BINARY) + " " + arguments + " >" + stdout_file + " 2>" + stderr_file;
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The whole of a text file (empty when it cannot be read).
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace strokefair::test

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "strokefair/core/error.hpp"
+#include "strokefair/deid/text.hpp"
 #include "strokefair/io/image_io.hpp"
 
 namespace strokefair {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "strokefair/core/error.hpp"
+#include "strokefair/deid/text.hpp"
 
 namespace strokefair {
 
@@ -33,30 +34,6 @@ ClinicalRecord::value_type cell_value(const std::string& cell) {
 }
 
 }  // namespace
-
-bool is_valid_utf8(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    int follow = 0;
-    if (byte < 0x80)
-      follow = 0;
-    else if ((byte & 0xE0) == 0xC0 && byte >= 0xC2)
-      follow = 1;
-    else if ((byte & 0xF0) == 0xE0)
-      follow = 2;
-    else if ((byte & 0xF8) == 0xF0 && byte <= 0xF4)
-      follow = 3;
-    else
-      return false;
-    if (i + follow >= text.size()) return false;
-    for (int f = 1; f <= follow; ++f) {
-      if ((static_cast<unsigned char>(text[i + f]) & 0xC0) != 0x80) return false;
-    }
-    i += follow + 1;
-  }
-  return true;
-}
 
 std::string canonical_field_name(const std::string& column) {
   static const std::map<std::string, std::string> aliases = {

@@ -24,7 +24,4 @@ ClinicalTable read_clinical_table(const std::filesystem::path& path);
 // "gs_rankin_6isdeath", "mrs_90" and the like become "mrs"; "nihss_admission" becomes "nihss".
 std::string canonical_field_name(const std::string& column);
 
-// True when `text` is valid UTF-8.
-bool is_valid_utf8(const std::string& text);
-
 }  // namespace strokefair
