@@ -1,6 +1,7 @@
 // Seeds from strong, asymmetric restricted-diffusion evidence, grown into weaker evidence.
 #include "strokefair/segmentation/lesion_segmentation.hpp"
 
+#include <cmath>
 #include <vector>
 
 #include "strokefair/core/morphology.hpp"
@@ -65,7 +66,10 @@ Mask artefact_zone(const Mask& brain, const Image& depth, const Affine& template
         if (!brain[n] || depth[n] > p.artefact_zone_depth_mm) continue;
         const Vec3 lps = to_template.apply({double(i), double(j), double(k)});
         // LPS to the MNI (RAS) convention of the thresholds: y_ras = -y_lps, z unchanged.
-        zone[n] = lps[2] < p.artefact_zone_max_z_mm && -lps[1] > p.artefact_zone_min_y_mm;
+        const bool brainstem =
+            std::abs(lps[0]) < p.brainstem_half_width_mm && -lps[1] < p.brainstem_max_y_mm;
+        zone[n] =
+            lps[2] < p.artefact_zone_max_z_mm && -lps[1] > p.artefact_zone_min_y_mm && !brainstem;
       }
   return zone;
 }
