@@ -303,7 +303,9 @@ double* parameter(SegmentationParameters& p, const std::string& name) {
       {"artefact_zone_seed_relative_dwi", &p.artefact_zone_seed_relative_dwi},
       {"artefact_zone_seed_absolute_adc", &p.artefact_zone_seed_absolute_adc},
       {"artefact_zone_depth_mm", &p.artefact_zone_depth_mm},
-      {"brainstem_half_width_mm", &p.brainstem_half_width_mm}};
+      {"brainstem_half_width_mm", &p.brainstem_half_width_mm},
+      {"min_satellite_ml", &p.min_satellite_ml},
+      {"satellite_distance_mm", &p.satellite_distance_mm}};
   const auto found = members.find(name);
   return found == members.end() ? nullptr : found->second;
 }

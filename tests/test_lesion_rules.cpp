@@ -151,18 +151,28 @@ TEST(LesionRules, SkullBaseZoneNeedsStrongerEvidenceButSparesTheBrainstem) {
   }
 }
 
-TEST(LesionRules, ComponentsBelowTheMinimumVolumeAreDropped) {
+TEST(LesionRules, SmallComponentsAreKeptOnlyAsSatellitesOfALesion) {
   Phantom p = make_phantom();
-  const Mask speck = plant(p, {30, 0, 20}, 1.0, 2.0f, 400);         // one 2 mm voxel: 0.008 mL
-  const Mask satellite = plant(p, {-30, -40, 30}, 2.0, 2.0f, 400);  // 7 voxels: 0.056 mL
-  ASSERT_LT(volume_ml(speck), SegmentationParameters{}.min_lesion_ml);
-  ASSERT_GT(volume_ml(satellite), SegmentationParameters{}.min_lesion_ml);
+  const SegmentationParameters defaults;
+  const Mask speck = plant(p, {30, 0, 20}, 1.0, 2.0f, 400);  // one 2 mm voxel: 0.008 mL
+  // 4 voxels (0.032 mL) each, centred between voxel centres: between the satellite minimum
+  // and the lesion minimum.
+  const Mask satellite = plant(p, {-31, -41, 30}, 1.5, 2.0f, 400);
+  const Mask isolated = plant(p, {-31, 41, 30}, 1.5, 2.0f, 400);
+  const Mask main_lesion = plant(p, {-30, -55, 30}, 6, 2.0f, 400);  // 15 mm from the satellite
+  ASSERT_LT(volume_ml(speck), defaults.min_satellite_ml);
+  ASSERT_GT(volume_ml(satellite), defaults.min_satellite_ml);
+  ASSERT_LT(volume_ml(satellite), defaults.min_lesion_ml);
   const Segmentation s = run(p);
-  EXPECT_EQ(overlap_ml(s.lesion, speck), 0.0);
+  EXPECT_GT(overlap_ml(s.lesion, main_lesion), 0.9 * volume_ml(main_lesion));
   EXPECT_GT(overlap_ml(s.lesion, satellite), 0.0);
+  EXPECT_EQ(overlap_ml(s.lesion, isolated), 0.0);
+  EXPECT_EQ(overlap_ml(s.lesion, speck), 0.0);
   SegmentationParameters keep_all;
-  keep_all.min_lesion_ml = 0;
-  EXPECT_GT(overlap_ml(run(p, keep_all).lesion, speck), 0.0);  // the speck was a seed
+  keep_all.min_lesion_ml = keep_all.min_satellite_ml = 0;
+  const Segmentation all = run(p, keep_all);
+  EXPECT_GT(overlap_ml(all.lesion, speck), 0.0);  // both were seeds: the size rule removed them
+  EXPECT_GT(overlap_ml(all.lesion, isolated), 0.0);
 }
 
 TEST(LesionRules, InfarctInADarkCoilRegionIsFound) {

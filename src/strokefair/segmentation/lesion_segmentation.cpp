@@ -53,6 +53,22 @@ Mask keep_convincing_components(const Mask& lesion, const Image& adc, const Imag
   return out;
 }
 
+// Components of at least `min_lesion_ml`, and smaller ones down to `min_satellite_ml` that
+// lie within `satellite_distance_mm` of such a lesion.
+Mask keep_lesions_and_satellites(const Mask& lesion, const SegmentationParameters& p) {
+  const Mask lesions = remove_small_components(lesion, p.min_lesion_ml);
+  const Mask near = dilate(lesions, p.satellite_distance_mm);
+  const Mask candidates = remove_small_components(lesion, p.min_satellite_ml);
+  const Components c = connected_components(candidates);
+  std::vector<char> keep(c.sizes.size() + 1, 0);
+  for (std::size_t n = 0; n < lesion.size(); ++n) {
+    if (c.labels[n] && near[n]) keep[c.labels[n]] = 1;
+  }
+  Mask out(lesion.geometry);
+  for (std::size_t n = 0; n < out.size(); ++n) out[n] = keep[c.labels[n]];
+  return out;
+}
+
 // Voxels near the brain surface at the skull base and frontal sinuses, in template terms.
 Mask artefact_zone(const Mask& brain, const Image& depth, const Affine& template_to_subject,
                    const SegmentationParameters& p) {
@@ -131,7 +147,7 @@ Segmentation segment_lesion(const Image& dwi, const Image& adc, const Mask& brai
     lesion[n] = lesion[n] || (closed[n] && brain[n] && adc[n] > 0 &&
                               e.relative_adc[n] <= p.closing_relative_adc_max);
   }
-  lesion = remove_small_components(lesion, p.min_lesion_ml);
+  lesion = keep_lesions_and_satellites(lesion, p);
   result.lesion = keep_convincing_components(lesion, adc, e.relative_dwi, p);
   return result;
 }
