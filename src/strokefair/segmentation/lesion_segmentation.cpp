@@ -57,8 +57,11 @@ Mask keep_convincing_components(const Mask& lesion, const Image& adc, const Imag
 // lie within `satellite_distance_mm` of such a lesion.
 Mask keep_lesions_and_satellites(const Mask& lesion, const SegmentationParameters& p) {
   const Mask lesions = remove_small_components(lesion, p.min_lesion_ml);
-  const Mask near = dilate(lesions, p.satellite_distance_mm);
   const Mask candidates = remove_small_components(lesion, p.min_satellite_ml);
+  // The dilation is the costly part (a 20 mm ball around a large infarct): skip it when
+  // there is no component of satellite size.
+  if (count_nonzero(candidates) == count_nonzero(lesions)) return lesions;
+  const Mask near = dilate(lesions, p.satellite_distance_mm);
   const Components c = connected_components(candidates);
   std::vector<char> keep(c.sizes.size() + 1, 0);
   for (std::size_t n = 0; n < lesion.size(); ++n) {
