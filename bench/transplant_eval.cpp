@@ -117,6 +117,15 @@ AnalysisResult resegment(const AnalysisResult& original, const Image& dwi, const
   return r;
 }
 
+// ADC from b0 and DWI as `analyse` computes and calibrates it, on the case's brain mask.
+Image computed_adc(const Image& b0, const Image& dwi, const AnalysisResult& original) {
+  Image adc = compute_adc(b0, dwi, original.inputs.b_value.value_or(1000));
+  std::vector<std::string> warnings;
+  calibrate_computed_adc(adc, original.brain,
+                         measure_normal_tissue(dwi, adc, original.brain).adc_mode, warnings);
+  return adc;
+}
+
 // Where the voxels that differ from the reference lie, to tell segmentation errors from
 // changes next to the case's own lesion: found components touching no planted voxel, split
 // by whether they lie within 3 mm of the unmodified lesion; planted voxels missed, and how
@@ -396,8 +405,10 @@ int main(int argc, char** argv) {
           const double adc = original.inputs.adc[n];
           const double t2 = std::max(1.0, gd * std::exp(-b * adc * (1 - ga)));
           (*modified.b0)[n] *= static_cast<float>(t2);
-          fast_adc[n] = static_cast<float>(std::clamp(adc - std::log(gd / t2) / b, 0.0, 5000.0));
         }
+      }
+      if (fast && modified.adc.voxels.empty() && modified.b0) {
+        fast_adc = computed_adc(*modified.b0, modified.dwi, original);
       }
       const AnalysisResult result = fast ? resegment(original, modified.dwi, fast_adc, options)
                                          : analyse_exam(modified, options, store, work);
@@ -438,12 +449,8 @@ int main(int argc, char** argv) {
     } else if (!healthy.adc.voxels.empty()) {
       mirrored = resegment(original, healthy.dwi, healthy.adc, options);
     } else {
-      Image adc = compute_adc(*healthy.b0, healthy.dwi, original.inputs.b_value.value_or(1000));
-      std::vector<std::string> warnings;
-      calibrate_computed_adc(adc, original.brain,
-                             measure_normal_tissue(healthy.dwi, adc, original.brain).adc_mode,
-                             warnings);
-      mirrored = resegment(original, healthy.dwi, adc, options);
+      mirrored = resegment(original, healthy.dwi, computed_adc(*healthy.b0, healthy.dwi, original),
+                           options);
     }
     std::cerr << c.name << " mirrored:\n";
     describe_components(mirrored.segmentation.lesion, mirrored);

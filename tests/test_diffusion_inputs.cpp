@@ -73,6 +73,20 @@ TEST(ComputeAdc, RecoversKnownDiffusivities) {
   EXPECT_NEAR(at_b800[1], 1000, 0.5);
 }
 
+TEST(ComputeAdc, DwiAtOrAboveB0IsFullyRestrictedNotMissing) {
+  // Noise in a strongly restricted voxel can put DWI at or above b0: that is the floor of the
+  // ADC range (1), which the segmentation reads as tissue; 0 stays for voxels without signal.
+  Geometry g;
+  g.size = {3, 1, 1};
+  Image b0(g, 1000.f), dwi(g, 1000.f);
+  dwi[1] = 1100.f;
+  b0[2] = 0.f;
+  const Image adc = compute_adc(b0, dwi, 1000);
+  EXPECT_EQ(adc[0], 1.f);
+  EXPECT_EQ(adc[1], 1.f);
+  EXPECT_EQ(adc[2], 0.f);
+}
+
 TEST(DiffusionInputs, FourDSeriesGivesTraceB0AndAdc) {
   // Philips-style series: b0 stored with b = 0.002, three directions at b = 1000.
   const fs::path dir = test::temp_dir("inputs-4d");

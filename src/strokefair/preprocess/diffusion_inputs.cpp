@@ -112,8 +112,10 @@ Image compute_adc(const Image& b0, const Image& dwi, double b_value) {
   for (std::size_t n = 0; n < adc.size(); ++n) {
     if (b0[n] <= 0 || dwi[n] <= 0) continue;
     const double value = std::log(b0[n] / dwi[n]) / b_value * 1e6;
-    // Noise gives negative or huge values outside tissue; free water is about 3000.
-    adc[n] = static_cast<float>(std::clamp(value, 0.0, 5000.0));
+    // Noise gives negative or huge values outside tissue; free water is about 3000. A DWI at
+    // or above its b0 is fully restricted diffusion within noise, not missing data: the floor
+    // is 1, because 0 marks voxels without signal.
+    adc[n] = static_cast<float>(std::clamp(value, 1.0, 5000.0));
   }
   return adc;
 }
