@@ -121,8 +121,7 @@ AnalysisResult resegment(const AnalysisResult& original, const Image& dwi, const
 Image computed_adc(const Image& b0, const Image& dwi, const AnalysisResult& original) {
   Image adc = compute_adc(b0, dwi, original.inputs.b_value.value_or(1000));
   std::vector<std::string> warnings;
-  calibrate_computed_adc(adc, original.brain,
-                         measure_normal_tissue(dwi, adc, original.brain).adc_mode, warnings);
+  calibrate_computed_adc(adc, original.brain, warnings);
   return adc;
 }
 
@@ -476,8 +475,8 @@ int main(int argc, char** argv) {
                "| case | found mL (unmodified) | hemisphere replaced | found mL after "
                "mirroring | components |\n|---|---|---|---|---|\n";
   for (const std::string& row : false_positive_rows) std::cout << row << "\n";
-  std::cout << "\nStage times of the unmodified cases (s, median over the 4 cases, this "
-               "machine):\n\n| stage | median s | max s |\n|---|---|---|\n";
+  std::cout << "\nStage times of the unmodified cases (s, median over the cases run, "
+               "this machine):\n\n| stage | median s | max s |\n|---|---|---|\n";
   for (const auto& [stage, seconds] : stage_times) {
     std::cout << "| " << stage << " | " << median(seconds) << " | "
               << *std::max_element(seconds.begin(), seconds.end()) << " |\n";

@@ -2,13 +2,16 @@
 // grid matching and refusal of unusable images.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <random>
 
 #include "strokefair/core/error.hpp"
 #include "strokefair/core/resample.hpp"
 #include "strokefair/io/image_io.hpp"
 #include "strokefair/preprocess/diffusion_inputs.hpp"
+#include "strokefair/preprocess/normalise.hpp"
 #include "test_support.hpp"
 
 using namespace strokefair;
@@ -87,6 +90,57 @@ TEST(ComputeAdc, DwiAtOrAboveB0IsFullyRestrictedNotMissing) {
   EXPECT_EQ(adc[2], 0.f);
 }
 
+// A brain of normal tissue (ADC 800), an infarct (400) and CSF (3000), as b0 and DWI.
+struct ScaledExam {
+  Image b0, dwi;
+  Mask brain;
+  std::size_t lesion_end, csf_begin;  // voxel index ranges of infarct [0, end), CSF [begin, n)
+};
+
+ScaledExam scaled_exam(float b0_scale) {
+  Geometry g;
+  g.size = {20, 20, 20};
+  ScaledExam e{Image(g), Image(g), Mask(g, 1), g.voxel_count() / 10, g.voxel_count() * 95 / 100};
+  std::mt19937 random(3);
+  std::normal_distribution<double> noise(0, 15);
+  for (std::size_t n = 0; n < g.voxel_count(); ++n) {
+    const double adc = (n < e.lesion_end ? 400 : n >= e.csf_begin ? 3000 : 800) + noise(random);
+    e.b0[n] = 1000.f * b0_scale;
+    e.dwi[n] = static_cast<float>(1000 * std::exp(-1000 * adc * 1e-6));
+  }
+  return e;
+}
+
+TEST(CalibrateComputedAdc, RemovesTheOffsetOfDifferentlyScaledB0AndDwi) {
+  // b0 exported at half or twice the DWI's scale adds -693 or +693 x10^-6 mm²/s. At half,
+  // the infarct's computed ADC falls below zero, to the floor, where it must stay (it is
+  // restricted); at twice, normal tissue (1493) lies above the parenchyma window of 1500.
+  for (const float scale : {0.5f, 1.0f, 2.0f}) {
+    ScaledExam e = scaled_exam(scale);
+    Image adc = compute_adc(e.b0, e.dwi, 1000);
+    std::vector<std::string> warnings;
+    calibrate_computed_adc(adc, e.brain, warnings);
+    EXPECT_EQ(warnings.size(), scale == 1.0f ? 0u : 1u) << scale;
+    Mask normal(e.brain.geometry);
+    for (std::size_t n = e.lesion_end; n < e.csf_begin; ++n) normal[n] = 1;
+    EXPECT_NEAR(histogram_mode(adc, normal), 800, 25) << scale;
+    for (std::size_t n = 0; n < e.lesion_end; ++n) ASSERT_LE(adc[n], 500) << scale;
+  }
+}
+
+TEST(CalibrateComputedAdc, DwiAsBrightAsB0IsRefused) {
+  ScaledExam e = scaled_exam(1.0f);
+  Image adc = compute_adc(e.b0, e.b0, 1000);  // the b0 given twice
+  std::vector<std::string> warnings;
+  try {
+    calibrate_computed_adc(adc, e.brain, warnings);
+    FAIL() << "a DWI equal to its b0 must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::bad_input);
+    EXPECT_NE(std::string(error.what()).find("swapped, or the same image"), std::string::npos);
+  }
+}
+
 TEST(DiffusionInputs, FourDSeriesGivesTraceB0AndAdc) {
   // Philips-style series: b0 stored with b = 0.002, three directions at b = 1000.
   const fs::path dir = test::temp_dir("inputs-4d");
@@ -163,6 +217,10 @@ TEST(DiffusionInputs, AdcOnAnotherGridOfTheSameSpaceIsResampled) {
   options.adc = dir / "adc_coarse.nii.gz";
   const DiffusionInputs in = load_diffusion_inputs(options);
   EXPECT_TRUE(in.adc.geometry.same_grid(in.dwi.geometry));
+  const bool warned = std::any_of(in.warnings.begin(), in.warnings.end(), [](const auto& w) {
+    return w.find("adc_coarse.nii.gz: not on the DWI's voxel grid") != std::string::npos;
+  });
+  EXPECT_TRUE(warned) << "resampling blurs small lesions: the user must be told";
 
   Image moved = adc;
   moved.geometry.origin[2] += 60;  // 6 cm away: another physical space

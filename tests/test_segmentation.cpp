@@ -137,3 +137,29 @@ TEST(Segmentation, MirroredHealthyHemisphereComesOutEmpty) {
   RecordProperty("false_positive_ml", std::to_string(false_positive_ml));
   EXPECT_LT(false_positive_ml, 1.0);
 }
+
+TEST(Segmentation, B0ExportedAtAnotherScaleGivesTheSameInfarct) {
+  // ads-subject01 has no ADC map: ADC comes from b0 and DWI. A b0 stored at half or twice
+  // the DWI's scale shifts that ADC by -693 / +693 x10^-6 mm²/s; after calibration the
+  // infarct must come out as with the b0 as stored.
+  STROKEFAIR_REQUIRE_DATA("cases/ads-subject01");
+  const DataStore store;
+  AnalysisOptions options;
+  options.inputs.dwi = test::case_dir("ads-subject01") / "Subject01_DWI.nii.gz";
+  options.inputs.b0 = test::case_dir("ads-subject01") / "Subject01_b0.nii.gz";
+  options.subject = "ads01";
+  const double as_stored = volume_ml(analyse(options, store).segmentation.lesion);
+  ASSERT_GT(as_stored, 100.0);  // the large left MCA infarct
+  const Image b0 = read_image(options.inputs.b0);
+  const fs::path dir = test::temp_dir("segmentation-b0-scale");
+  for (const float scale : {0.5f, 2.0f}) {
+    Image scaled = b0;
+    for (float& v : scaled.voxels) v *= scale;
+    const fs::path file = dir / ("b0_" + std::to_string(scale) + ".nii.gz");
+    write_image(scaled, file);
+    options.inputs.b0 = file;
+    const double ml = volume_ml(analyse(options, store).segmentation.lesion);
+    std::cout << "b0 x" << scale << ": " << ml << " mL (as stored " << as_stored << " mL)\n";
+    EXPECT_NEAR(ml, as_stored, 0.05 * as_stored) << "b0 x" << scale;
+  }
+}

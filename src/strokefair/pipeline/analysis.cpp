@@ -154,11 +154,14 @@ AnalysisResult analyse(const AnalysisOptions& options, const DataStore& store,
   if (failure) throw *failure;
   clock.done("registration");
 
-  r.normal = measure_normal_tissue(r.inputs.dwi, r.inputs.adc, r.brain);
   if (r.inputs.adc_computed) {
-    calibrate_computed_adc(r.inputs.adc, r.brain, r.normal.adc_mode, r.warnings);
-    r.normal = measure_normal_tissue(r.inputs.dwi, r.inputs.adc, r.brain);
+    try {
+      calibrate_computed_adc(r.inputs.adc, r.brain, r.warnings);
+    } catch (const Error& e) {
+      throw e.with_context(options.inputs.dwi.string());
+    }
   }
+  r.normal = measure_normal_tissue(r.inputs.dwi, r.inputs.adc, r.brain);
   clock.done("normalisation");
 
   r.segmentation =

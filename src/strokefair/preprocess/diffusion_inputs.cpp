@@ -207,9 +207,11 @@ void require_usable(Image& image, const std::string& path, std::vector<std::stri
 }
 
 // Brings `image` onto the DWI grid when both cover the same physical box; refuses images
-// that lie elsewhere, because resampling them would silently misplace every voxel.
+// that lie elsewhere, because resampling them would silently misplace every voxel. A
+// resampled image is blurred (small lesions can vanish from an ADC shifted by half a voxel),
+// so the user is told.
 Image onto_reference_grid(const Image& image, const Geometry& reference, const std::string& path,
-                          const std::string& reference_path) {
+                          const std::string& reference_path, std::vector<std::string>& warnings) {
   if (image.geometry.same_grid(reference, 1e-2)) {
     Image copy = image;
     copy.geometry = reference;
@@ -222,6 +224,9 @@ Image onto_reference_grid(const Image& image, const Geometry& reference, const s
     throw input_error(path, "lies in a different physical space from the DWI " + reference_path +
                                 " (their fields of view do not match)");
   }
+  warnings.push_back(path +
+                     ": not on the DWI's voxel grid (same field of view); resampled onto it "
+                     "by trilinear interpolation, which blurs lesions of a few voxels");
   return resample_linear(image, reference);
 }
 
@@ -312,14 +317,14 @@ DiffusionInputs load_diffusion_inputs(const DiffusionInputOptions& options) {
   if (!options.b0.empty()) {
     Image b0 = read_image(options.b0);
     require_usable(b0, options.b0.string(), in.warnings);
-    in.b0 = onto_reference_grid(b0, in.dwi.geometry, options.b0.string(), dwi_path);
+    in.b0 = onto_reference_grid(b0, in.dwi.geometry, options.b0.string(), dwi_path, in.warnings);
     in.files.push_back({"b0", options.b0, sha256_file(options.b0)});
   }
 
   if (!options.adc.empty()) {
     Image adc = read_image(options.adc);
     require_usable(adc, options.adc.string(), in.warnings);
-    adc = onto_reference_grid(adc, in.dwi.geometry, options.adc.string(), dwi_path);
+    adc = onto_reference_grid(adc, in.dwi.geometry, options.adc.string(), dwi_path, in.warnings);
     in.files.push_back({"adc", options.adc, sha256_file(options.adc)});
     AdcUnit unit;
     if (options.adc_unit == "auto") {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <vector>
 
 #include "strokefair/core/error.hpp"
@@ -51,12 +52,36 @@ NormalTissue measure_normal_tissue(const Image& dwi, const Image& adc, const Mas
   return normal;
 }
 
-void calibrate_computed_adc(Image& adc, const Mask& brain, double adc_mode,
-                            std::vector<std::string>& warnings) {
+void calibrate_computed_adc(Image& adc, const Mask& brain, std::vector<std::string>& warnings) {
+  constexpr float floor = 1.f, cap = 5000.f;  // compute_adc's range
+  Mask measurable(brain.geometry);
+  std::size_t with_signal = 0, at_floor = 0;
+  for (std::size_t n = 0; n < brain.size(); ++n) {
+    if (!brain[n] || adc[n] <= 0) continue;
+    ++with_signal;
+    at_floor += adc[n] <= floor;
+    measurable[n] = adc[n] > floor && adc[n] < cap;
+  }
+  if (with_signal == 0 || at_floor * 2 > with_signal) {
+    throw Error("is as bright as the b0 in " +
+                    std::to_string(with_signal ? 100 * at_floor / with_signal : 100) +
+                    "% of the brain, so no ADC can be computed: are the DWI and the b0 "
+                    "swapped, or the same image?",
+                ExitCode::bad_input);
+  }
+  // The whole range makes coarse histogram bins (about 16 x10^-6 mm²/s); a second pass
+  // within half the first mode either side finds the peak as finely as for a scanner map.
+  const double coarse_mode = histogram_mode(adc, measurable);
+  for (std::size_t n = 0; n < adc.size(); ++n) {
+    measurable[n] = measurable[n] && std::abs(adc[n] - coarse_mode) < 0.5 * coarse_mode;
+  }
+  const double adc_mode = histogram_mode(adc, measurable);
   if (adc_mode >= 650 && adc_mode <= 950) return;  // already in the adult range
   const double offset = adc_mode - kNormalParenchymaAdc;
   for (std::size_t n = 0; n < adc.size(); ++n) {
-    if (brain[n] && adc[n] > 0) adc[n] = static_cast<float>(std::max(1.0, adc[n] - offset));
+    if (brain[n] && adc[n] > floor) {
+      adc[n] = static_cast<float>(std::max<double>(floor, adc[n] - offset));
+    }
   }
   warnings.push_back("computed ADC of normal tissue was " + std::to_string(int(adc_mode)) +
                      " x10^-6 mm2/s (b0 and DWI scaled differently?); shifted to " +

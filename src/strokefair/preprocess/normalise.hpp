@@ -25,10 +25,13 @@ NormalTissue measure_normal_tissue(const Image& dwi, const Image& adc, const Mas
 constexpr double kNormalParenchymaAdc = 800.0;
 
 // An ADC computed from exported b0 and DWI images inherits any difference in their scale
-// factors as an additive offset ln(s)/b. When the normal-tissue mode lies outside the adult
-// range, the offset is removed by moving the mode to kNormalParenchymaAdc (with a warning).
-void calibrate_computed_adc(Image& adc, const Mask& brain, double adc_mode,
-                            std::vector<std::string>& warnings);
+// factors as an additive offset ln(s)/b. Its normal-tissue mode is measured over all brain
+// voxels between the floor (1: DWI at or above b0) and the cap (5000), since the offset can
+// put it anywhere; when it lies outside the adult range the offset is removed by moving the
+// mode to kNormalParenchymaAdc (with a warning). Voxels at the floor stay there: they are
+// restricted at least as far as the data can tell. Throws Error(bad_input) when most of the
+// brain is at the floor: a DWI as bright as its b0 (the two swapped, or the same image).
+void calibrate_computed_adc(Image& adc, const Mask& brain, std::vector<std::string>& warnings);
 
 // DWI divided by the normal-tissue mode: normal parenchyma ~1, acute infarct typically >1.5.
 Image normalise(const Image& image, double reference);

@@ -17,7 +17,7 @@ struct SegmentationParameters {
   // convention of RAPID and DEFUSE 3; with normal parenchyma at ~780 that is rADC ~0.8.
   double seed_relative_adc = 0.80;
   double seed_absolute_adc = 620.0;  // x10^-6 mm²/s, used together with the relative one
-  // Acute infarct on b=1000 trace is typically 1.5-3 times normal parenchyma; 1.6 keeps
+  // Acute infarct on b=1000 trace is typically 1.5-3 times normal parenchyma; 1.5 keeps
   // normal grey matter (~1.1-1.3) and the corticospinal tract (~1.3-1.4) out of the seeds.
   double seed_relative_dwi = 1.5;
   // The seed must also be brighter than the mirrored contralateral voxel by this much:
