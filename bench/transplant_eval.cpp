@@ -125,35 +125,29 @@ Image computed_adc(const Image& b0, const Image& dwi, const AnalysisResult& orig
   return adc;
 }
 
-// Where the voxels that differ from the reference lie, to tell segmentation errors from
-// changes next to the case's own lesion: found components touching no planted voxel, split
-// by whether they lie within 3 mm of the unmodified lesion; planted voxels missed, and how
-// many of those have their mirror voxel in the unmodified lesion.
+// Where the voxels that differ from the reference lie, on stderr: found components touching
+// no planted voxel; planted voxels missed, by the first growth criterion they fail, and how
+// many have their mirror voxel in the case's own lesion; each reference component's size and
+// whether it was hit (lesion-wise F1 counts fragments of one voxel as lesions).
 void diagnose(const Mask& found, const Mask& planted, const AnalysisResult& original,
               const AnalysisResult& result, const SegmentationParameters& p) {
-  const Mask near_own = dilate(original.segmentation.lesion, 3.0);
-  const Components c = connected_components(found);
-  std::vector<char> touches(c.sizes.size() + 1, 0), near(c.sizes.size() + 1, 0);
+  const Components predicted = connected_components(found);
+  std::vector<char> touches(predicted.sizes.size() + 1, 0);
   for (std::size_t n = 0; n < found.size(); ++n) {
-    if (!c.labels[n]) continue;
-    if (planted[n]) touches[c.labels[n]] = 1;
-    if (near_own[n]) near[c.labels[n]] = 1;
+    if (predicted.labels[n] && planted[n]) touches[predicted.labels[n]] = 1;
   }
-  int extra_near = 0, extra_far = 0;
-  double far_ml = 0;
-  const double voxel_ml = found.geometry.voxel_volume_mm3() / 1000.0;
-  for (std::size_t l = 1; l <= c.sizes.size(); ++l) {
+  int extra = 0;
+  double extra_ml = 0;
+  for (std::size_t l = 1; l <= predicted.sizes.size(); ++l) {
     if (touches[l]) continue;
-    if (near[l]) {
-      ++extra_near;
-    } else {
-      ++extra_far;
-      far_ml += c.sizes[l - 1] * voxel_ml;
-    }
+    ++extra;
+    extra_ml += predicted.sizes[l - 1] * found.geometry.voxel_volume_mm3() / 1000.0;
   }
+
   const Mask mirrored_own =
       resample_mask(original.segmentation.lesion, found.geometry,
                     mirror_in_subject(original.alignment.template_to_subject));
+  const SegmentationEvidence& e = result.segmentation.evidence;
   std::size_t missed = 0, missed_mirror = 0, total = 0, reasons[4] = {0, 0, 0, 0};
   for (std::size_t n = 0; n < found.size(); ++n) {
     if (!planted[n]) continue;
@@ -161,30 +155,28 @@ void diagnose(const Mask& found, const Mask& planted, const AnalysisResult& orig
     if (found[n]) continue;
     ++missed;
     if (mirrored_own[n]) ++missed_mirror;
-    const SegmentationEvidence& e = result.segmentation.evidence;
     const int why = e.relative_dwi[n] < p.grow_relative_dwi                    ? 0
                     : e.relative_adc[n] > p.grow_relative_adc                  ? 1
                     : e.relative_dwi[n] - e.mirrored_dwi[n] < p.grow_asymmetry ? 2
                                                                                : 3;
     ++reasons[why];
   }
-  std::cerr << "  missed because: dwi " << reasons[0] << ", adc " << reasons[1] << ", asymmetry "
-            << reasons[2] << ", other (no seed, component filter) " << reasons[3] << "\n";
-  {
-    const Components r = connected_components(planted);
-    std::vector<char> hit(r.sizes.size() + 1, 0);
-    for (std::size_t n = 0; n < found.size(); ++n) {
-      if (found[n] && r.labels[n]) hit[r.labels[n]] = 1;
-    }
-    std::cerr << "  reference components (size, hit):";
-    for (std::size_t l = 1; l <= r.sizes.size(); ++l) {
-      std::cerr << " " << r.sizes[l - 1] << (hit[l] ? "+" : "-");
-    }
-    std::cerr << "\n";
+
+  const Components reference = connected_components(planted);
+  std::vector<char> hit(reference.sizes.size() + 1, 0);
+  for (std::size_t n = 0; n < found.size(); ++n) {
+    if (found[n] && reference.labels[n]) hit[reference.labels[n]] = 1;
   }
-  std::cerr << "  extra components: " << extra_near << " near own lesion, " << extra_far
-            << " elsewhere (" << far_ml << " mL); missed " << missed << "/" << total
-            << " planted voxels, " << missed_mirror << " of them mirror the own lesion\n";
+
+  std::cerr << "  missed because: dwi " << reasons[0] << ", adc " << reasons[1] << ", asymmetry "
+            << reasons[2] << ", other (no seed, component filter) " << reasons[3] << "\n"
+            << "  reference components (size, hit):";
+  for (std::size_t l = 1; l <= reference.sizes.size(); ++l) {
+    std::cerr << " " << reference.sizes[l - 1] << (hit[l] ? "+" : "-");
+  }
+  std::cerr << "\n  extra components: " << extra << " (" << extra_ml << " mL); missed " << missed
+            << "/" << total << " planted voxels, " << missed_mirror
+            << " of them mirror the own lesion\n";
 }
 
 // The case's own lesion with a margin, on its side and mirrored onto the other: planted
@@ -230,9 +222,11 @@ void describe_components(const Mask& lesion, const AnalysisResult& r) {
   for (std::size_t l = 1; l <= c.sizes.size(); ++l) {
     const double size = static_cast<double>(c.sizes[l - 1]);
     const auto& s = sums[l];
-    std::cerr << std::fixed << std::setprecision(1) << "  component at MNI (" << s[0] / size << ", "
-              << s[1] / size << ", " << s[2] / size << "): " << size * g.voxel_volume_mm3() / 1000.0
-              << " mL, rDWI " << s[3] / size << ", ADC " << s[4] / size << "\n";
+    std::ostringstream line;  // fixed precision for this line only, not for all of stderr
+    line << std::fixed << std::setprecision(1) << "  component at MNI (" << s[0] / size << ", "
+         << s[1] / size << ", " << s[2] / size << "): " << size * g.voxel_volume_mm3() / 1000.0
+         << " mL, rDWI " << s[3] / size << ", ADC " << s[4] / size << "\n";
+    std::cerr << line.str();
   }
 }
 

@@ -102,4 +102,23 @@ inline std::string dicom_inputs_with_head(const std::filesystem::path& scratch) 
          (d / "dcm_qa_philips_dwi/In").string();
 }
 
+// What an ingest of that DICOM with the example site mapping and clinical table needs and
+// this machine lacks; empty when it can run.
+inline std::string missing_for_example_ingest() {
+  if (!std::filesystem::exists(shared_dicom() / "dcm_qa_deident/In")) return "shared DICOM absent";
+  if (!std::filesystem::exists(data_dir() / "bids/schema-1.11.1.json")) return "BIDS schema absent";
+  if (!have_program("dcm2niix")) return "dcm2niix not installed";
+  if (!have_program("dcmdump")) return "dcmdump (dcmtk) not installed";
+  if (!std::filesystem::exists(kColin27Head)) return "mricron-data not installed";
+  return "";
+}
+
+// That ingest into `dataset`, with its scratch files under `scratch`; the exit code.
+inline int ingest_example(const std::filesystem::path& scratch,
+                          const std::filesystem::path& dataset) {
+  return run_strokefair("ingest " + dicom_inputs_with_head(scratch) + " --bids " +
+                        dataset.string() + " --config " + example("site-mapping.json") +
+                        " --participants " + example("clinical-example.csv"));
+}
+
 }  // namespace strokefair::test

@@ -55,18 +55,13 @@ void record_defacing(const fs::path& sidecar) {
 class ReleaseOfIngestedDicom : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(shared_dicom() / "dcm_qa_deident/In")) GTEST_SKIP() << "shared DICOM absent";
-    STROKEFAIR_REQUIRE_DATA("bids/schema-1.11.1.json");
-    if (!have_program("dcm2niix")) GTEST_SKIP() << "dcm2niix not installed";
-    if (!have_program("dcmdump")) GTEST_SKIP() << "dcmdump (dcmtk) not installed";
-    if (!fs::exists(kColin27Head)) GTEST_SKIP() << "mricron-data not installed";
+    if (const std::string missing = missing_for_example_ingest(); !missing.empty()) {
+      GTEST_SKIP() << missing;
+    }
     dir_ = temp_dir("release");
     dataset_ = dir_ / "bids";
     releases_ = dir_ / "bids-releases";
-    ASSERT_EQ(run_strokefair("ingest " + dicom_inputs_with_head(dir_) + " --bids " +
-                             dataset_.string() + " --config " + example("site-mapping.json") +
-                             " --participants " + example("clinical-example.csv")),
-              0);
+    ASSERT_EQ(ingest_example(dir_, dataset_), 0);
   }
   void TearDown() override {
     if (!dir_.empty()) fs::remove_all(dir_);
